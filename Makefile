@@ -1,0 +1,45 @@
+# One task runner. `make site` and `make test` work on a fresh machine with Python >= 3.11.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: site test lint format eval bench golden serve clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tipkb needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+site: $(STAMP)  ## build the whole site into site/
+	$(BIN)/tipkb build --strict
+
+serve: $(STAMP)  ## preview on http://127.0.0.1:8000 with live reload
+	$(BIN)/tipkb serve
+
+test: $(STAMP)  ## lint, then the whole test suite
+	$(BIN)/ruff check generator tests
+	$(BIN)/ruff format --check generator tests
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check generator tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff format generator tests benchmarks
+	$(BIN)/ruff check --fix generator tests benchmarks
+
+eval: $(STAMP)  ## tagging and search quality against the labelled sets
+	$(BIN)/tipkb eval tags
+	$(BIN)/tipkb eval search
+
+golden: $(STAMP)  ## regenerate golden files (shows the diff; asks before overwriting)
+	$(BIN)/python -m tests.golden
+
+bench: $(STAMP)  ## speed and size benchmarks
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf build site .pytest_cache

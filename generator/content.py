@@ -1,0 +1,104 @@
+"""Load a content folder and validate it as a whole.
+
+Every command that reads content starts here, so a bad entry never reaches
+the site. All problems are gathered before any is reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from .errors import ContentError, Problem
+from .model import Content, Taxonomy, Tip
+from .taxonomy import did_you_mean, load_taxonomy
+from .tipfile import read_tip
+
+log = logging.getLogger(__name__)
+
+TIPS_DIR = "tips"
+TAXONOMY_FILE = "taxonomy.yml"
+
+
+def tip_paths(root: Path) -> list[Path]:
+    """Every tip file of a content folder, in a stable order."""
+    return sorted((root / TIPS_DIR).glob("*.md"))
+
+
+def check_content(root: Path) -> tuple[Content, list[Problem]]:
+    """Load everything and return the valid content plus every problem found."""
+    if not root.is_dir():
+        raise ContentError([Problem(root, 0, "content folder not found; pass --content DIR")])
+    taxonomy, problems = load_taxonomy(root / TAXONOMY_FILE)
+    tips: list[Tip] = []
+    for path in tip_paths(root):
+        tip, tip_problems = read_tip(path)
+        problems += tip_problems
+        if tip is not None:
+            tips.append(tip)
+    problems += cross_check(tips, taxonomy)
+    return Content(root=root, tips=tuple(tips), taxonomy=taxonomy), problems
+
+
+def load_content(root: Path, *, strict: bool = False) -> Content:
+    """Load and validate; raise ContentError listing every error (and warning, if strict)."""
+    content, problems = check_content(root)
+    failing = [p for p in problems if p.level == "error" or strict]
+    if failing:
+        raise ContentError(failing)
+    for problem in problems:
+        log.warning("%s", problem)
+    return content
+
+
+def cross_check(tips: list[Tip], taxonomy: Taxonomy) -> list[Problem]:
+    """Checks that need more than one file: file names, unique slugs, known tag ids."""
+    problems: list[Problem] = []
+    first: dict[str, Tip] = {}
+    for tip in tips:
+        assert tip.path is not None
+        if tip.path.name != tip.filename:
+            problems.append(
+                Problem(
+                    tip.path,
+                    tip.line_of("slug"),
+                    f"file name must be '{tip.filename}' to match slug and date; rename the file",
+                )
+            )
+        if tip.slug in first:
+            other = first[tip.slug].path
+            problems.append(
+                Problem(
+                    tip.path,
+                    tip.line_of("slug"),
+                    f"duplicate slug '{tip.slug}' (also in {other}); give one tip another slug",
+                )
+            )
+        first.setdefault(tip.slug, tip)
+        problems += _unknown_ids(tip, taxonomy)
+    return problems
+
+
+_NOUN = {"situations": "situation", "techniques": "technique", "phrases": "situation"}
+
+
+def _unknown_ids(tip: Tip, taxonomy: Taxonomy) -> list[Problem]:
+    assert tip.path is not None
+    problems = []
+    checks = [
+        ("situations", tip.situations, taxonomy.situation_ids),
+        ("techniques", tip.techniques, taxonomy.technique_ids),
+    ]
+    checks += [("phrases", p.situations, taxonomy.situation_ids) for p in tip.phrases]
+    for key, ids, known in checks:
+        for term_id in ids:
+            if term_id not in known:
+                hint = did_you_mean(term_id, known)
+                problems.append(
+                    Problem(
+                        tip.path,
+                        tip.line_of(key),
+                        f"unknown {_NOUN[key]} '{term_id}'{hint}; ids are listed in taxonomy.yml",
+                    )
+                )
+    return problems

@@ -1,0 +1,40 @@
+"""The small exception hierarchy of tipkb; the CLI maps it to messages and exit codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, reported as ``path:line: message``."""
+
+    path: Path | str
+    line: int
+    message: str
+    level: str = "error"  # or "warning"
+
+    def __str__(self) -> str:
+        prefix = "" if self.level == "error" else "warning: "
+        return f"{self.path}:{self.line}: {prefix}{self.message}"
+
+
+class TipkbError(Exception):
+    """Base of every error tipkb raises on purpose."""
+
+
+class ContentError(TipkbError):
+    """The content folder has problems; ``problems`` lists every one of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class InputError(TipkbError):
+    """A file named on the command line is missing or unreadable."""
+
+
+class BuildError(TipkbError):
+    """A build step (MkDocs, the search index) failed."""

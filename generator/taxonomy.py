@@ -1,0 +1,147 @@
+"""Load and validate `content/taxonomy.yml`: the situations and techniques vocabularies.
+
+Format::
+
+    situations:
+      - id: upset-customer            # a-z, 0-9, hyphens; unique across both vocabularies
+        label: Upset customer
+        description: One sentence saying when this applies.
+        synonyms: [angry, irate, ...]  # words staff might type
+        rules: ["angry customer", ...] # match rules for the auto-tagger (generator.rules)
+    techniques:
+      - id: empathy
+        ...
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import rules
+from .errors import Problem
+from .model import SLUG_RE, Taxonomy, Term
+from .tipfile import decode, load_yaml
+
+VOCABULARIES = ("situations", "techniques")
+TERM_KEYS = {"id", "label", "description", "synonyms", "rules"}
+
+
+def load_taxonomy(path: Path) -> tuple[Taxonomy, list[Problem]]:
+    """Read taxonomy.yml; a missing file is an empty taxonomy."""
+    if not path.exists():
+        return Taxonomy(), []
+    text, problems = decode(path, path.read_bytes())
+    if text is None:
+        return Taxonomy(), problems
+    try:
+        data = _load_nodes(text)
+    except yaml.MarkedYAMLError as err:
+        line = err.problem_mark.line + 1 if err.problem_mark else 1
+        return Taxonomy(), [Problem(path, line, f"invalid YAML: {err.problem}")]
+    if not isinstance(data, dict):
+        return Taxonomy(), [
+            Problem(path, 1, "must be a mapping with 'situations:' and 'techniques:'")
+        ]
+    return _parse(path, data)
+
+
+def _load_nodes(text: str) -> Any:
+    """YAML with the line of every term kept, as `__line__` on each mapping."""
+    data, _ = load_yaml(text)
+    node = yaml.compose(text, Loader=yaml.SafeLoader) if data else None
+    if isinstance(data, dict) and isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            terms = data.get(key.value)
+            if isinstance(value, yaml.SequenceNode) and isinstance(terms, list):
+                for item, item_node in zip(terms, value.value, strict=False):
+                    if isinstance(item, dict):
+                        item["__line__"] = item_node.start_mark.line + 1
+    return data
+
+
+def _parse(path: Path, data: dict[str, Any]) -> tuple[Taxonomy, list[Problem]]:
+    problems = [
+        Problem(path, 1, f"unknown top-level key '{key}'; expected {' and '.join(VOCABULARIES)}")
+        for key in data
+        if key not in VOCABULARIES
+    ]
+    vocabularies: dict[str, tuple[Term, ...]] = {}
+    seen: dict[str, int] = {}
+    for vocabulary in VOCABULARIES:
+        items = data.get(vocabulary) or []
+        if not isinstance(items, list):
+            problems.append(Problem(path, 1, f"'{vocabulary}' must be a list of terms"))
+            items = []
+        terms = []
+        for item in items:
+            term, term_problems = _parse_term(path, item)
+            problems += term_problems
+            if term is None:
+                continue
+            if term.id in seen:
+                problems.append(
+                    Problem(
+                        path,
+                        term.line,
+                        f"duplicate id '{term.id}' (first defined on line {seen[term.id]})",
+                    )
+                )
+                continue
+            seen[term.id] = term.line
+            terms.append(term)
+        vocabularies[vocabulary] = tuple(terms)
+    return Taxonomy(**vocabularies), problems
+
+
+def _parse_term(path: Path, item: Any) -> tuple[Term | None, list[Problem]]:
+    if not isinstance(item, dict):
+        return None, [Problem(path, 1, "each term must be a mapping with id, label, description")]
+    line = item.pop("__line__", 1)
+    problems = [
+        Problem(
+            path, line, f"unknown key '{key}' in a term; allowed: {', '.join(sorted(TERM_KEYS))}"
+        )
+        for key in item
+        if key not in TERM_KEYS
+    ]
+    for key in ("id", "label", "description"):
+        if not isinstance(item.get(key), str) or not item[key].strip():
+            problems.append(Problem(path, line, f"term is missing '{key}:'"))
+    if problems:
+        return None, problems
+    if not SLUG_RE.match(item["id"]):
+        return None, [Problem(path, line, f"id '{item['id']}' may use only a-z, 0-9 and hyphens")]
+    synonyms, rule_texts = item.get("synonyms") or [], item.get("rules") or []
+    for key, value in (("synonyms", synonyms), ("rules", rule_texts)):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            problems.append(
+                Problem(path, line, f"'{key}' of '{item['id']}' must be a list of text")
+            )
+    if problems:
+        return None, problems
+    for rule in rule_texts:
+        try:
+            rules.compile_rule(rule)
+        except ValueError as err:
+            problems.append(
+                Problem(path, line, f"rule {rule!r} of '{item['id']}' does not compile: {err}")
+            )
+    term = Term(
+        id=item["id"],
+        label=item["label"].strip(),
+        description=item["description"].strip(),
+        synonyms=tuple(synonyms),
+        rules=tuple(rule_texts),
+        line=line,
+    )
+    return term, problems
+
+
+def did_you_mean(word: str, choices: tuple[str, ...]) -> str:
+    """' (did you mean 'x'?)' for a near miss, else ''."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

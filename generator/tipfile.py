@@ -1,0 +1,248 @@
+"""Read and write one tip file: YAML front matter plus a Markdown body.
+
+Reading never raises on bad input: it returns the tip (or None) and every
+problem found, each with the line of the offending key, so a whole content
+folder can be checked in one pass.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from .errors import Problem
+from .model import Phrase, Tip
+from .schema import FIELD_NAMES, FIELDS, FieldError
+
+MAX_BYTES = 2_000_000  # a tip is a page of text; anything larger is a mistake
+
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: check stays fast
+
+
+class SafeLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe YAML that keeps dates as text, so `2025-13-45` gets our own message."""
+
+
+SafeLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+class AliasError(yaml.MarkedYAMLError):
+    """An alias (*name) in front matter: never needed, and the way to a YAML bomb."""
+
+
+def _reject_aliases(node: yaml.Node, seen: set[int] | None = None) -> None:
+    # An alias shows up as a node reached twice; stopping at the first repeat
+    # keeps this linear even for a "billion laughs" document.
+    seen = set() if seen is None else seen
+    if id(node) in seen:
+        raise AliasError(
+            problem="YAML aliases (*name) are not allowed; write the value out",
+            problem_mark=node.start_mark,
+        )
+    seen.add(id(node))
+    children: list[yaml.Node] = []
+    if isinstance(node, yaml.SequenceNode):
+        children = node.value
+    elif isinstance(node, yaml.MappingNode):
+        children = [n for pair in node.value for n in pair]
+    for child in children:
+        _reject_aliases(child, seen)
+
+
+def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
+    """Load YAML text; also return the 1-based line of each top-level key."""
+    loader = SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        _reject_aliases(node)
+        data = loader.construct_document(node)
+    finally:
+        loader.dispose()
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, _value in node.value:
+            lines.setdefault(str(key.value), key.start_mark.line + 1)
+    return data, lines
+
+
+class YAMLHandler(frontmatter.YAMLHandler):
+    """python-frontmatter's handler, loading with our safe loader."""
+
+    def load(self, fm: str, **kwargs: object) -> Any:
+        return load_yaml(fm)[0]
+
+
+HANDLER = YAMLHandler()
+
+
+def decode(path: Path, raw: bytes) -> tuple[str | None, list[Problem]]:
+    """Bytes → text with Unix line ends, or a problem naming the bad line."""
+    if len(raw) > MAX_BYTES:
+        return None, [
+            Problem(
+                path,
+                1,
+                f"file is {len(raw) // 1000} KB; a tip must be under {MAX_BYTES // 1000} KB",
+            )
+        ]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        return None, [Problem(path, line, "is not UTF-8 text; save the file as UTF-8")]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), []
+
+
+def parse_tip(path: Path, raw: bytes) -> tuple[Tip | None, list[Problem]]:
+    """Parse a tip file's bytes into a Tip plus every problem found."""
+    text, problems = decode(path, raw)
+    if text is None:
+        return None, problems
+    if not text.strip():
+        return None, [Problem(path, 1, "file is empty; a tip needs front matter and a body")]
+    if not text.startswith("---\n"):
+        return None, [
+            Problem(path, 1, "file must start with a '---' line opening the front matter")
+        ]
+    try:
+        fm_text, body = HANDLER.split(text)
+    except ValueError:
+        return None, [Problem(path, 1, "front matter is not closed; add a '---' line after it")]
+    try:
+        meta, key_lines = load_yaml(fm_text)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 2 if mark else 1
+        return None, [Problem(path, line, f"invalid YAML: {_yaml_reason(err)}")]
+    except yaml.YAMLError as err:
+        return None, [Problem(path, 1, f"invalid YAML: {err}")]
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        return None, [
+            Problem(path, 2, "front matter must be 'key: value' lines, not a list or text")
+        ]
+    lines = {key: line + 1 for key, line in key_lines.items()}  # +1 for the opening '---'
+    return _build_tip(path, meta, body, lines)
+
+
+def _yaml_reason(err: yaml.MarkedYAMLError) -> str:
+    reason = err.problem or str(err)
+    if "\\t" in reason or "tab" in reason.lower():
+        return "tabs are not allowed in YAML; indent with spaces"
+    return reason
+
+
+def _build_tip(
+    path: Path, meta: dict[Any, Any], body: str, lines: dict[str, int]
+) -> tuple[Tip | None, list[Problem]]:
+    problems: list[Problem] = []
+    values: dict[str, Any] = {}
+    for f in FIELDS:
+        raw = meta.get(f.name)
+        if raw is None and f.required:
+            problems.append(Problem(path, 2, f"missing '{f.name}:' in the front matter ({f.doc})"))
+            continue
+        try:
+            values[f.name] = f.parse(raw)
+        except FieldError as err:
+            problems.append(Problem(path, lines.get(f.name, 2), f"{f.name}: {err}"))
+    for key in meta:
+        if str(key) not in FIELD_NAMES:
+            problems.append(
+                Problem(path, lines.get(str(key), 2), f"unknown field '{key}' (ignored)", "warning")
+            )
+    if not body.strip():
+        problems.append(
+            Problem(
+                path, _body_line(lines), "the body is empty; write the tip below the front matter"
+            )
+        )
+    if any(p.level == "error" for p in problems):
+        return None, problems
+    values = {k: v for k, v in values.items() if v is not None or k in ("date", "series", "source")}
+    tip = Tip(body=body.strip() + "\n", path=path, lines=lines, **values)
+    return tip, problems
+
+
+def _body_line(lines: dict[str, int]) -> int:
+    return max(lines.values(), default=1) + 2
+
+
+def read_tip(path: Path) -> tuple[Tip | None, list[Problem]]:
+    """Read and parse one tip file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        return None, [Problem(path, 1, f"cannot read file: {err.strerror}")]
+    return parse_tip(path, raw)
+
+
+def metadata(tip: Tip) -> dict[str, Any]:
+    """The front matter of a tip, in schema order, leaving out empty optional keys."""
+    data: dict[str, Any] = {}
+    for f in FIELDS:
+        value = _plain(getattr(tip, f.name))
+        if value in (None, "", [], False) and not f.written_when_empty:
+            continue
+        data[f.name] = value
+    return data
+
+
+def _plain(value: Any) -> Any:
+    """Model values → plain YAML values."""
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Phrase):
+        item: dict[str, Any] = {"text": value.text, "situations": list(value.situations)}
+        if value.auto:
+            item["auto"] = True
+        return item
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: v for k, v in dataclasses.asdict(value).items() if v}
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def dump_tip(tip: Tip) -> str:
+    """The full text of a tip file."""
+    post = frontmatter.Post(tip.body.strip() + "\n", **metadata(tip))
+    text = frontmatter.dumps(
+        post,
+        handler=HANDLER,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=False,
+    )
+    return text.rstrip("\n") + "\n"
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a file so a reader never sees it half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_tip(path: Path, tip: Tip) -> None:
+    write_text_atomic(path, dump_tip(tip))
