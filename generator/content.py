@@ -30,29 +30,33 @@ def check_content(root: Path) -> tuple[Content, list[Problem]]:
     if not root.is_dir():
         raise ContentError([Problem(root, 0, "content folder not found; pass --content DIR")])
     taxonomy, problems = load_taxonomy(root / TAXONOMY_FILE)
+    taxonomy_ok = not any(p.level == "error" for p in problems)
     tips: list[Tip] = []
     for path in tip_paths(root):
         tip, tip_problems = read_tip(path)
         problems += tip_problems
         if tip is not None:
             tips.append(tip)
-    problems += cross_check(tips, taxonomy)
+    problems += cross_check(tips, taxonomy if taxonomy_ok else None)
     return Content(root=root, tips=tuple(tips), taxonomy=taxonomy), problems
 
 
 def load_content(root: Path, *, strict: bool = False) -> Content:
     """Load and validate; raise ContentError listing every error (and warning, if strict)."""
     content, problems = check_content(root)
-    failing = [p for p in problems if p.level == "error" or strict]
-    if failing:
-        raise ContentError(failing)
+    if any(p.level == "error" or strict for p in problems):
+        raise ContentError(problems)
     for problem in problems:
         log.warning("%s", problem)
     return content
 
 
-def cross_check(tips: list[Tip], taxonomy: Taxonomy) -> list[Problem]:
-    """Checks that need more than one file: file names, unique slugs, known tag ids."""
+def cross_check(tips: list[Tip], taxonomy: Taxonomy | None) -> list[Problem]:
+    """Checks that need more than one file: file names, unique slugs, known tag ids.
+
+    With no usable taxonomy (it has errors of its own), tag ids are not checked,
+    so one broken taxonomy.yml doesn't bury its message under one per tip.
+    """
     problems: list[Problem] = []
     first: dict[str, Tip] = {}
     for tip in tips:
@@ -75,7 +79,8 @@ def cross_check(tips: list[Tip], taxonomy: Taxonomy) -> list[Problem]:
                 )
             )
         first.setdefault(tip.slug, tip)
-        problems += _unknown_ids(tip, taxonomy)
+        if taxonomy is not None:
+            problems += _unknown_ids(tip, taxonomy)
     return problems
 
 

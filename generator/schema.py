@@ -37,7 +37,7 @@ def _slug(value: Any) -> str:
     slug = _text(value)
     if not SLUG_RE.match(slug):
         raise FieldError(
-            f"slug {slug!r} may use only a-z, 0-9 and single hyphens (e.g. 'defend-without-being-defensive')"
+            f"{slug!r} may use only a-z, 0-9 and single hyphens (e.g. 'defend-without-being-defensive')"
         )
     return slug
 
@@ -48,13 +48,13 @@ def _date(value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise FieldError(f"date {value!r} is not a real date; write it as YYYY-MM-DD") from None
+        raise FieldError(f"{value!r} is not a real date; write it as YYYY-MM-DD") from None
 
 
 def _kind(value: Any) -> str:
-    kind = _text(value)
+    kind = "full" if value in (None, "") else _text(value)
     if kind not in KINDS:
-        raise FieldError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise FieldError(f"must be one of {', '.join(KINDS)}, not {kind!r}")
     return kind
 
 
@@ -62,7 +62,7 @@ def _series(value: Any) -> str | None:
     if value in (None, ""):
         return None
     if value != SERIES_TOW:
-        raise FieldError(f"series must be {SERIES_TOW!r} or left out, not {value!r}")
+        raise FieldError(f"must be {SERIES_TOW!r} or left out, not {value!r}")
     return SERIES_TOW
 
 
@@ -103,7 +103,7 @@ def _source(value: Any) -> Source | None:
     if value in (None, ""):
         return None
     if not isinstance(value, dict) or "page" not in value:
-        raise FieldError("source must have a 'page:' (the scraped page it came from)")
+        raise FieldError("needs a 'page:' (the scraped page it came from)")
     return Source(page=_text(value["page"]), digest=_optional_text(value.get("digest")))
 
 

@@ -18,6 +18,7 @@ import yaml
 
 from .errors import Problem
 from .model import Phrase, Tip
+from .safety import unsafe_markup
 from .schema import FIELD_NAMES, FIELDS, FieldError
 
 MAX_BYTES = 2_000_000  # a tip is a page of text; anything larger is a mistake
@@ -124,8 +125,9 @@ def parse_tip(path: Path, raw: bytes) -> tuple[Tip | None, list[Problem]]:
         meta, key_lines = load_yaml(fm_text)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        line = mark.line + 2 if mark else 1
-        return None, [Problem(path, line, f"invalid YAML: {_yaml_reason(err)}")]
+        line = mark.line + 1 if mark else 1
+        bad_line = fm_text.split("\n")[line - 1] if mark else ""
+        return None, [Problem(path, line, f"invalid YAML: {_yaml_reason(err, bad_line)}")]
     except yaml.YAMLError as err:
         return None, [Problem(path, 1, f"invalid YAML: {err}")]
     if meta is None:
@@ -134,15 +136,19 @@ def parse_tip(path: Path, raw: bytes) -> tuple[Tip | None, list[Problem]]:
         return None, [
             Problem(path, 2, "front matter must be 'key: value' lines, not a list or text")
         ]
-    lines = {key: line + 1 for key, line in key_lines.items()}  # +1 for the opening '---'
-    return _build_tip(path, meta, body, lines)
+    # fm_text starts right after the opening '---', so its line numbers are the file's.
+    body_start = text[: len(text) - len(body)].count("\n") + 1
+    tip, problems = _build_tip(path, meta, body, key_lines)
+    unsafe = [Problem(path, body_start + n - 1, msg) for n, msg in unsafe_markup(body)]
+    return (None if unsafe else tip), problems + unsafe
 
 
-def _yaml_reason(err: yaml.MarkedYAMLError) -> str:
-    reason = err.problem or str(err)
-    if "\\t" in reason or "tab" in reason.lower():
+def _yaml_reason(err: yaml.MarkedYAMLError, line: str) -> str:
+    if isinstance(err, AliasError):
+        return str(err.problem)
+    if "\t" in line:
         return "tabs are not allowed in YAML; indent with spaces"
-    return reason
+    return f"{err.problem or err}; check the quotes, brackets and indentation on this line"
 
 
 def _build_tip(

@@ -1,0 +1,139 @@
+"""Reading, validating and writing tip files."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from generator.content import check_content, load_content
+from generator.errors import ContentError
+from generator.model import Phrase, Source, Tip, slugify
+from generator.tipfile import dump_tip, parse_tip
+
+HERE = Path(__file__).parent
+BASE = HERE / "fixtures" / "base"
+
+
+@pytest.mark.parametrize(
+    ("title", "slug"),
+    [
+        ("Defend without Being Defensive", "defend-without-being-defensive"),
+        ("Don’t Rush to Resolve Quickly", "dont-rush-to-resolve-quickly"),
+        ("When Customers are…Jerks", "when-customers-are-jerks"),
+        (
+            "Address the 4 P’s for a Customer-friendly COVID-19 Walk-in Experience",
+            "address-the-4-ps-for-a-customer-friendly-covid-19-walk-in-experience",
+        ),
+        ("Energy v. Apathy", "energy-v-apathy"),
+        ("Café “Quotes” – dashes", "cafe-quotes-dashes"),
+    ],
+)
+def test_slugify(title: str, slug: str) -> None:
+    assert slugify(title) == slug
+
+
+def full_tip() -> Tip:
+    return Tip(
+        title="Defend without Being Defensive",
+        slug="defend-without-being-defensive",
+        body="The customer is not always right.\n\n- I’m sorry you had to deal with it.\n",
+        date=dt.date(2014, 7, 8),
+        series="tip-of-the-week",
+        categories=("Customer Service Tip of the Week",),
+        summary="The customer is not always right.",
+        source=Source(page="Page 186", digest="abc"),
+        situations=("upset-customer",),
+        techniques=("empathy",),
+        phrases=(Phrase("I’m sorry you had to deal with it.", ("upset-customer",), auto=True),),
+        auto_tags=("empathy",),
+    )
+
+
+@pytest.mark.parametrize(
+    "tip",
+    [
+        full_tip(),
+        Tip(
+            title="Undated: a “teaser”",
+            slug="undated-a-teaser",
+            body="Only a teaser…\n",
+            kind="excerpt",
+        ),
+        Tip(title="Draft", slug="draft", body="Text.\n", draft=True, rejected=("apology",)),
+    ],
+)
+def test_round_trip(tmp_path: Path, tip: Tip) -> None:
+    path = tmp_path / tip.filename
+    text = dump_tip(tip)
+    parsed, problems = parse_tip(path, text.encode())
+    assert problems == []
+    assert parsed == tip
+    assert dump_tip(parsed) == text
+
+
+def test_dump_keeps_schema_order_and_empty_tag_lists() -> None:
+    text = dump_tip(Tip(title="T", slug="t", body="B\n"))
+    keys = [line.split(":")[0] for line in text.split("---")[1].strip().splitlines()]
+    assert keys == ["title", "slug", "kind", "categories", "situations", "techniques", "phrases"]
+
+
+def test_key_lines_are_file_lines(tmp_path: Path) -> None:
+    text = "---\ntitle: T\nslug: t\n\ndate: 2025-01-07\n---\n\nBody\n"
+    tip, _ = parse_tip(tmp_path / "x.md", text.encode())
+    assert tip is not None
+    assert (tip.line_of("title"), tip.line_of("slug"), tip.line_of("date")) == (2, 3, 5)
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    text = (
+        "---\ntitle: ''\nslug: Bad Slug\ndate: 2025-02-30\nkind: long\ncolour: red\n---\n\nBody\n"
+    )
+    _, problems = parse_tip(tmp_path / "x.md", text.encode())
+    assert [(p.line, p.level) for p in problems] == [
+        (2, "error"),
+        (3, "error"),
+        (4, "error"),
+        (5, "error"),
+        (6, "warning"),
+    ]
+
+
+def write(content: Path, name: str, text: str) -> None:
+    (content / "tips" / name).write_text(text, encoding="utf-8")
+
+
+def copy_base(tmp_path: Path) -> Path:
+    import shutil
+
+    shutil.copytree(BASE, tmp_path / "content")
+    return tmp_path / "content"
+
+
+def test_check_reports_all_files(tmp_path: Path) -> None:
+    content = copy_base(tmp_path)
+    write(content, "undated-one.md", "---\ntitle: One\nslug: one\n---\n\n")
+    write(content, "undated-two.md", "---\ntitle: Two\nslug: three\n---\n\nBody\n")
+    _, problems = check_content(content)
+    assert [(Path(p.path).name, p.line) for p in problems] == [
+        ("undated-one.md", 5),
+        ("undated-two.md", 3),
+    ]
+    assert "file name must be 'undated-three.md'" in problems[1].message
+
+
+def test_unknown_field_is_a_warning_and_strict_fails(tmp_path: Path) -> None:
+    content = copy_base(tmp_path)
+    write(content, "undated-one.md", "---\ntitle: One\nslug: one\nauthor: me\n---\n\nBody\n")
+    assert len(load_content(content).tips) == 2
+    with pytest.raises(ContentError) as err:
+        load_content(content, strict=True)
+    assert str(err.value.problems[0]).endswith(
+        "undated-one.md:4: warning: unknown field 'author' (ignored)"
+    )
+
+
+def test_missing_content_folder(tmp_path: Path) -> None:
+    with pytest.raises(ContentError, match="content folder not found"):
+        load_content(tmp_path / "nope")
