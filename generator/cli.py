@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -67,6 +68,26 @@ def check(content: Path, strict: bool) -> None:
     )
 
 
+@cli.command()
+@CONTENT
+@click.argument("title")
+@click.option(
+    "--date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Publication date, YYYY-MM-DD. Default: the next Tuesday, the day tips go out.",
+)
+def new(content: Path, title: str, date: datetime | None) -> None:
+    """Start a new tip called TITLE from a template and print its path.
+
+    Refuses a title that already exists, and warns when another tip looks
+    like the same topic.
+    """
+    from .scaffold import new_tip
+
+    path = new_tip(content, title, date.date() if date else None)
+    click.echo(path)
+
+
 @cli.group(name="eval")
 def eval_() -> None:
     """Measure tagging and search quality against the labelled sets in tests/."""
@@ -80,9 +101,8 @@ def main() -> None:
         for problem in err.problems:
             click.echo(str(problem), err=True)
         errors = sum(p.level == "error" for p in err.problems)
-        click.echo(
-            f"{len(err.problems)} problem(s), {errors} error(s); nothing was written.", err=True
-        )
+        warnings = len(err.problems) - errors
+        click.echo(f"{errors} error(s), {warnings} warning(s): fix them and run again.", err=True)
         sys.exit(1)
     except TipkbError as err:
         click.echo(f"error: {err}", err=True)

@@ -195,7 +195,7 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "phrases",
-        "What to say: each `text` with the `situations` it fits.",
+        "What to say: each `text` with the `situations` it fits; `auto: true` marks one found automatically.",
         "[{text: 'I’m sorry you had to deal with it.', situations: [coworker-blamed]}]",
         _phrases,
         written_when_empty=True,
@@ -215,3 +215,15 @@ FIELDS: tuple[Field, ...] = (
     Field("draft", "`true` keeps the tip off the published site.", "true", _bool),
 )
 FIELD_NAMES = tuple(f.name for f in FIELDS)
+
+
+def reference_table() -> str:
+    """The editors' front-matter reference as a Markdown table (site page and README)."""
+    rows = [
+        "| Field | Required | What it holds | Example |",
+        "| --- | --- | --- | --- |",
+    ]
+    for f in FIELDS:
+        example = f.example.replace("|", "\\|")
+        rows.append(f"| `{f.name}` | {'yes' if f.required else 'no'} | {f.doc} | `{example}` |")
+    return "\n".join(rows) + "\n"
