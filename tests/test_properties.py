@@ -1,0 +1,75 @@
+"""Property tests: any valid tip survives write → read unchanged; reading never raises."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.model import SERIES_TOW, Phrase, Source, Tip, slugify
+from generator.safety import unsafe_markup
+from generator.tipfile import dump_tip, parse_tip
+
+# Text as tips hold it: any character but control characters and lone surrogates
+# (line ends are normalised on reading, so '\r' is not part of stored text).
+TEXT = st.text(
+    st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\ufeff"),
+    min_size=1,
+    max_size=60,
+).filter(lambda s: s.strip() == s and s != "")
+BODY = (
+    st.lists(TEXT, min_size=1, max_size=5).map("\n\n".join).filter(lambda b: not unsafe_markup(b))
+)
+IDS = st.lists(st.from_regex(r"[a-z]{1,8}(-[a-z]{1,8})?", fullmatch=True), max_size=3, unique=True)
+
+
+@st.composite
+def tips(draw: st.DrawFn) -> Tip:
+    title = draw(TEXT.filter(lambda t: slugify(t) != ""))
+    return Tip(
+        title=title,
+        slug=slugify(title),
+        body=draw(BODY) + "\n",
+        date=draw(st.none() | st.dates(dt.date(1990, 1, 1), dt.date(2100, 1, 1))),
+        kind=draw(st.sampled_from(["full", "excerpt"])),
+        series=draw(st.sampled_from([None, SERIES_TOW])),
+        categories=tuple(draw(st.lists(TEXT, max_size=3))),
+        summary=draw(st.just("") | TEXT),
+        source=draw(
+            st.none()
+            | st.builds(Source, page=TEXT, digest=st.from_regex(r"[0-9a-f]{8}", fullmatch=True))
+        ),
+        situations=tuple(draw(IDS)),
+        techniques=tuple(draw(IDS)),
+        phrases=tuple(
+            draw(
+                st.lists(
+                    st.builds(Phrase, text=TEXT, situations=IDS.map(tuple), auto=st.booleans()),
+                    max_size=3,
+                )
+            )
+        ),
+        draft=draw(st.booleans()),
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tips())
+def test_any_valid_tip_round_trips(tip: Tip) -> None:
+    text = dump_tip(tip)
+    parsed, problems = parse_tip(Path(tip.filename), text.encode("utf-8"))
+    assert [p for p in problems if p.level == "error"] == []
+    assert parsed == tip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=400)
+    | st.text(max_size=400).map(lambda t: ("---\n" + t).encode("utf-8", "surrogatepass"))
+)
+def test_reading_never_raises(raw: bytes) -> None:
+    tip, problems = parse_tip(Path("undated-x.md"), raw)
+    assert (tip is None) == any(p.level == "error" for p in problems)
+    assert all(p.line >= 1 for p in problems)
