@@ -1,0 +1,186 @@
+"""`make bench`: build synthetic corpora of N tips and measure every stage.
+
+For each N: our whole build (seconds per stage, peak memory), a rebuild with
+nothing changed, the anchor (plain `mkdocs build` of the same tip files, same
+theme, hub-only nav), site size and largest pages, and `tipkb search` latency
+over the labelled queries. Results go to benchmarks/results/ as JSON and a table.
+
+    python -m benchmarks.run [--sizes 100,2000,10000] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .corpus import ROOT, make_corpus
+
+QUERIES = ROOT / "tests" / "labels" / "queries.yml"
+TARGETS = {
+    "ratio_to_anchor_2000": 1.2,
+    "our_stages_2000_s": 3.0,
+    "scale_10000_over_2000": 5.5,
+    "tip_page_kb": 40,
+    "hub_page_kb": 250,
+    "peak_mb_10000": 1024,
+    "no_change_tag_index_s": 0.5,
+}
+OUR_STAGES = ("load", "tag", "index", "related", "pages")
+
+
+def measure(mode: str, content: Path, site: Path, build_dir: Path) -> dict[str, Any]:
+    """Run one build in a child process; its stage times and its own peak memory."""
+    cmd = [sys.executable, "-m", "benchmarks.child", mode, str(content), str(site), str(build_dir)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, cwd=ROOT)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"benchmark build failed: {' '.join(cmd)}")
+    stages = json.loads(out.decode().strip().splitlines()[-1])
+    return {"stages": stages, "peak_mb": usage.ru_maxrss / 1024}
+
+
+def page_sizes(site: Path) -> dict[str, float]:
+    pages = list(site.rglob("*.html"))
+    tips = [p for p in pages if "/tips/" in p.as_posix()]
+    hubs = [p for p in pages if p not in tips]
+    total = sum(p.stat().st_size for p in site.rglob("*") if p.is_file())
+    return {
+        "site_mb": total / 1e6,
+        "pages": len(pages),
+        "largest_tip_page_kb": max((p.stat().st_size for p in tips), default=0) / 1e3,
+        "largest_hub_page_kb": max((p.stat().st_size for p in hubs), default=0) / 1e3,
+    }
+
+
+def search_latency(content: Path, index_dir: Path, rounds: int = 3) -> dict[str, float]:
+    from generator.content import load_content
+    from generator.search import search
+
+    taxonomy = load_content(content).taxonomy
+    queries = [q["query"] for q in yaml.safe_load(QUERIES.read_text(encoding="utf-8"))["queries"]]
+    search(index_dir, queries[0], taxonomy)  # open the index once, as a warm CLI would
+    times = []
+    for _ in range(rounds):
+        for query in queries:
+            start = time.perf_counter()
+            search(index_dir, query, taxonomy)
+            times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return {"p50_ms": statistics.median(times), "p95_ms": times[int(len(times) * 0.95) - 1]}
+
+
+def bench_size(n: int, work: Path) -> dict[str, Any]:
+    print(f"== {n} tips", flush=True)
+    content = make_corpus(n, work / "content")
+    build_dir = work / "build"
+    first = measure("ours", content, work / "site", build_dir)
+    print(f"   ours   {first['stages']['total']:.1f} s", flush=True)
+    again = measure("ours", content, work / "site", build_dir)
+    print(f"   no-change rebuild {again['stages']['total']:.1f} s", flush=True)
+    anchor = measure("anchor", content, work / "anchor-site", build_dir)
+    print(f"   anchor {anchor['stages']['total']:.1f} s", flush=True)
+    return {
+        "n": n,
+        "ours": first,
+        "rebuild": again,
+        "anchor": anchor,
+        "ratio_to_anchor": first["stages"]["total"] / anchor["stages"]["total"],
+        "our_stages_s": sum(first["stages"].get(s, 0.0) for s in OUR_STAGES),
+        "sizes": page_sizes(work / "site"),
+        "search": search_latency(content, build_dir / "index"),
+    }
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    head = (
+        "| N | load | tag | index | related | pages | MkDocs | total | anchor | ratio | our stages "
+        "| rebuild tag+index | peak MB | site MB | max tip KB | max hub KB | search p50/p95 ms |"
+    )
+    rows = [head, "|" + " --- |" * (head.count("|") - 1)]
+    for r in results:
+        s, rb = r["ours"]["stages"], r["rebuild"]["stages"]
+        rows.append(
+            f"| {r['n']} | {s.get('load', 0):.2f} | {s.get('tag', 0):.2f} | {s.get('index', 0):.2f} "
+            f"| {s.get('related', 0):.2f} | {s.get('pages', 0):.2f} | {s.get('mkdocs', 0):.1f} | {s['total']:.1f} "
+            f"| {r['anchor']['stages']['total']:.1f} | {r['ratio_to_anchor']:.2f} | {r['our_stages_s']:.2f} "
+            f"| {rb.get('tag', 0) + rb.get('index', 0):.2f} | {r['ours']['peak_mb']:.0f} "
+            f"| {r['sizes']['site_mb']:.1f} | {r['sizes']['largest_tip_page_kb']:.1f} "
+            f"| {r['sizes']['largest_hub_page_kb']:.1f} | {r['search']['p50_ms']:.1f}/{r['search']['p95_ms']:.1f} |"
+        )
+    return "\n".join(rows) + "\n"
+
+
+def verdicts(results: list[dict[str, Any]]) -> list[str]:
+    """One line per target: the figure, the limit, and whether it holds."""
+    by_n = {r["n"]: r for r in results}
+    checks: list[tuple[str, float, float]] = []
+    for r in results:
+        checks.append(
+            (f"tip page KB at {r['n']}", r["sizes"]["largest_tip_page_kb"], TARGETS["tip_page_kb"])
+        )
+        checks.append(
+            (f"hub page KB at {r['n']}", r["sizes"]["largest_hub_page_kb"], TARGETS["hub_page_kb"])
+        )
+        rebuild = r["rebuild"]["stages"]
+        tag_index = rebuild.get("tag", 0.0) + rebuild.get("index", 0.0)
+        checks.append(
+            (f"no-change tag+index s at {r['n']}", tag_index, TARGETS["no_change_tag_index_s"])
+        )
+    if 2000 in by_n:
+        checks.append(
+            (
+                "ratio to anchor at 2000",
+                by_n[2000]["ratio_to_anchor"],
+                TARGETS["ratio_to_anchor_2000"],
+            )
+        )
+        checks.append(
+            ("our stages s at 2000", by_n[2000]["our_stages_s"], TARGETS["our_stages_2000_s"])
+        )
+    if 2000 in by_n and 10000 in by_n:
+        scale = by_n[10000]["ours"]["stages"]["total"] / by_n[2000]["ours"]["stages"]["total"]
+        checks.append(("10000 / 2000 total time", scale, TARGETS["scale_10000_over_2000"]))
+        checks.append(
+            ("peak MB at 10000", by_n[10000]["ours"]["peak_mb"], TARGETS["peak_mb_10000"])
+        )
+    return [
+        f"{'ok  ' if value <= limit else 'OVER'} {name}: {value:.2f} (target ≤ {limit})"
+        for name, value, limit in checks
+    ]
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="100,2000,10000", help="comma-separated corpus sizes")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = [bench_size(int(n), ROOT / "build" / "bench" / n) for n in args.sizes.split(",")]
+    report = {"machine": machine(), "targets": TARGETS, "results": results}
+    (args.out / "results.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    text = f"Machine: {machine()}\n\n{table(results)}\n" + "\n".join(verdicts(results)) + "\n"
+    (args.out / "results.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
