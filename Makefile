@@ -20,8 +20,8 @@ serve: $(STAMP)  ## preview on http://127.0.0.1:8000 with live reload
 	$(BIN)/tipkb serve
 
 test: $(STAMP)  ## lint, then the whole test suite
-	$(BIN)/ruff check generator tests
-	$(BIN)/ruff format --check generator tests
+	$(BIN)/ruff check generator tests benchmarks
+	$(BIN)/ruff format --check generator tests benchmarks
 	$(BIN)/pytest
 
 lint: $(STAMP)
