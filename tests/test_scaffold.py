@@ -1,0 +1,74 @@
+"""`tipkb new`: a new tip from the template."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import cli
+from generator.content import load_content
+from generator.errors import TipkbError
+from generator.scaffold import new_tip, next_tuesday
+
+BASE = Path(__file__).parent / "fixtures" / "base"
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    shutil.copytree(BASE, tmp_path / "content")
+    return tmp_path / "content"
+
+
+@pytest.mark.parametrize(
+    ("today", "tuesday"),
+    [
+        (dt.date(2026, 11, 23), dt.date(2026, 11, 24)),  # Monday
+        (dt.date(2026, 11, 24), dt.date(2026, 11, 24)),  # Tuesday: today
+        (dt.date(2026, 11, 25), dt.date(2026, 12, 1)),  # Wednesday
+        (dt.date(2026, 12, 29), dt.date(2026, 12, 29)),
+        (dt.date(2026, 12, 30), dt.date(2027, 1, 5)),  # across the year
+    ],
+)
+def test_next_tuesday(today: dt.date, tuesday: dt.date) -> None:
+    assert next_tuesday(today) == tuesday
+
+
+def test_new_tip_is_valid_and_dated_next_tuesday(content: Path) -> None:
+    path = new_tip(content, "  Make the Long  Wait Feel Shorter ", today=dt.date(2026, 11, 23))
+    assert path == content / "tips" / "2026-11-24-make-the-long-wait-feel-shorter.md"
+    tip = next(t for t in load_content(content).tips if t.path == path)
+    assert (tip.title, tip.series, tip.situations, tip.phrases) == (
+        "Make the Long Wait Feel Shorter",
+        "tip-of-the-week",
+        (),
+        (),
+    )
+    assert "Consider these phrases:" in tip.body  # the hint for the phrase extractor
+
+
+@pytest.mark.parametrize("title", ["Base Tip", "base tip", "Base  Tip!"])
+def test_existing_title_or_slug_is_refused(content: Path, title: str) -> None:
+    before = sorted((content / "tips").iterdir())
+    with pytest.raises(TipkbError, match="already exists"):
+        new_tip(content, title)
+    assert sorted((content / "tips").iterdir()) == before
+
+
+def test_cli_prints_path_and_honours_date(content: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["new", "--content", str(content), "--date", "2027-01-05", "A New Tip"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == str(content / "tips" / "2027-01-05-a-new-tip.md")
+
+
+def test_cli_rejects_a_bad_date(content: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["new", "--content", str(content), "--date", "2027-13-05", "A New Tip"]
+    )
+    assert result.exit_code == 2
+    assert "YYYY" in result.output or "%Y-%m-%d" in result.output
