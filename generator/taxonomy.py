@@ -122,14 +122,8 @@ def _parse_term(path: Path, item: Any) -> tuple[Term | None, list[Problem]]:
                 Problem(path, line, f"'{key}' of '{item['id']}' must be a list of text")
             )
     if problems:
-        return None, problems
-    for rule in rule_texts:
-        try:
-            rules.compile_rule(rule)
-        except ValueError as err:
-            problems.append(
-                Problem(path, line, f"rule {rule!r} of '{item['id']}' does not compile: {err}")
-            )
+        return None, [*problems, *_unquoted_rules(path, line, item["id"], rule_texts)]
+    problems += _rule_problems(path, line, item["id"], rule_texts)
     term = Term(
         id=item["id"],
         label=item["label"].strip(),
@@ -139,6 +133,36 @@ def _parse_term(path: Path, item: Any) -> tuple[Term | None, list[Problem]]:
         line=line,
     )
     return term, problems
+
+
+def _rule_problems(path: Path, line: int, term_id: str, rule_texts: list[str]) -> list[Problem]:
+    """Every rule that does not compile, with the reason."""
+    problems = []
+    for rule in rule_texts:
+        try:
+            rules.compile_rule(rule)
+        except ValueError as err:
+            problems.append(
+                Problem(path, line, f"rule {rule!r} of '{term_id}' does not compile: {err}")
+            )
+    return problems
+
+
+def _unquoted_rules(path: Path, line: int, term_id: str, rule_texts: Any) -> list[Problem]:
+    """A rule like `- title: phone` reads as YAML key and value; say how to write it."""
+    if not isinstance(rule_texts, list):
+        return []
+    return [
+        Problem(
+            path,
+            line,
+            f"a rule of '{term_id}' reads as '{key}: {value}'; put it in double quotes: "
+            f'- "{key}: {value}"',
+        )
+        for rule in rule_texts
+        if isinstance(rule, dict)
+        for key, value in rule.items()
+    ]
 
 
 def did_you_mean(word: str, choices: tuple[str, ...]) -> str:

@@ -1,0 +1,197 @@
+"""Find the phrases a tip recommends saying to a customer.
+
+Two shapes of advice are recognised, each only when a *cue* introduces it:
+
+- a bulleted list whose lead-in ends with a colon and speaks of saying
+  ("Consider these phrases:", "Try statements such as:");
+- quoted statements right after a cue ("statements such as “…”", "say “…”",
+  "transition with “…”", "follow that up with “…”"), and the quotes chained
+  to them by "or", "and" or commas.
+
+Everything else in quotes is not a phrase: story dialogue ("the employee
+said"), quotations and proverbs, things overheard ("you hear the employee
+say"), advice not to follow ("don't say", "instead of saying"), and anything
+shorter than three words ("LOL", "I'm sorry").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MIN_WORDS = 3
+
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_BULLET = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,2}[.)])\s+(.*)$")
+_QUOTE = re.compile(r"“([^“”]+)”|\"([^\"\n]+)\"")
+_SENTENCE_END = re.compile(r"[.!?…](?:[”\"’)]*)\s+")
+_CONNECTOR = re.compile(r"^[\s,;–—-]*(?:(?:and/)?or|and|,)?[\s,;–—-]*$", re.IGNORECASE)
+_WORDS = re.compile(r"\w+(?:['’]\w+)*")
+# Words that introduce what to say. "say" counts only when the reader is the
+# one saying it ("to say", "you could say", "Say"), not "the employee says".
+_SAY = r"(?:(?:^\s*|\b(?:to|can|could|might|may|should|must|will|would|you|we|just|simply|then|also|and|or|try|by|now|instead)\s+|,\s*)say(?:ing)?)"
+_CUES = (
+    r"\b(?:phrases?|statements?|words|wording|responses?|lines|scripts?|something)\s+(?:such\s+as|like)",
+    r"\b(?:transition|follow\s+(?:that|this|it|them)\s+up|follow\s+up|respond|reply|answer|open|start|begin|close|end|finish|lead\s+off|move\s+on)\s+(?:\w+\s+){0,2}?with",
+    r"\btell\s+(?:them|him|her|the\s+customer|customers?|the\s+caller|callers?)",
+    r"\bask\s+(?:them|him|her|the\s+customer|customers?|the\s+caller)",
+    _SAY,
+)
+_CUE = re.compile("|".join(f"(?:{c})" for c in _CUES), re.IGNORECASE | re.MULTILINE)
+# A cue for a list: the lead-in speaks of phrases, statements or saying.
+_LIST_CUE = re.compile(
+    r"\b(?:phrases?|statements?|wording|scripts?|responses|say|saying|"
+    r"tell\s+(?:them|the\s+customer|customers?))\b",
+    re.IGNORECASE,
+)
+# Reported or overheard speech, anywhere in the sentence.
+_HEARSAY = re.compile(
+    r"\b(?:hear|hears|heard|hearing|overheard|quote|quoted|quotes|slogans?|mottos?|proverb)\b",
+    re.IGNORECASE,
+)
+# In the clause before a cue: advice against saying it ("don't say"), or a
+# condition describing what happens ("if you say … the customer leaves").
+_NOT_ADVICE = re.compile(
+    r"\b(?:don['’]t|do\s+not|never|avoid(?:ing)?|stop|instead\s+of|rather\s+than|not|"
+    r"shouldn['’]t|won['’]t|wouldn['’]t|can['’]t|refrain\s+from|(?:if|when|whenever)\s+you)\b",
+    re.IGNORECASE,
+)
+_CUE_REACH = 5  # at most this many words between a cue and its quote
+_CUE_CHARS = 120  # where to look for it: the end of the text before the quote
+
+
+@dataclass(frozen=True)
+class Found:
+    """A phrase in a tip's body and the cue that introduced it."""
+
+    text: str
+    cue: str
+
+
+def visible(body: str) -> str:
+    """The body without HTML comments: notes to editors are not advice to readers."""
+    return _COMMENT.sub(" ", body) if "<!--" in body else body
+
+
+def extract(body: str) -> tuple[Found, ...]:
+    """Every phrase the body recommends saying, in order, without repeats."""
+    found: list[Found] = []
+    for lead_in, items in _blocks(visible(body)):
+        found += _quoted(lead_in)
+        taken = _list_phrases(lead_in, items)
+        found += taken
+        for item in items if not taken else ():
+            found += _quoted(item)
+    seen: set[str] = set()
+    unique = []
+    for phrase in found:
+        key = normalize(phrase.text)
+        if key not in seen:
+            seen.add(key)
+            unique.append(phrase)
+    return tuple(unique)
+
+
+def normalize(text: str) -> str:
+    """The form two phrases are compared in: case, quotes and edge punctuation ignored."""
+    text = text.replace("’", "'").replace("‘", "'").casefold()
+    return " ".join(text.strip(" \t\n\"“”'.,;:!?…–—-").split())
+
+
+def _blocks(body: str) -> list[tuple[str, list[str]]]:
+    """(paragraph, the list items right after it) for every paragraph of the body."""
+    blocks: list[tuple[str, list[str]]] = []
+    paragraph: list[str] = []
+    items: list[str] = []
+    for line in body.splitlines():
+        bullet = _BULLET.match(line)
+        if bullet:
+            if not items or paragraph:  # a list starts: the paragraph before leads in
+                items = []
+                blocks.append((_lead_in(paragraph, blocks), items))
+                paragraph = []
+            items.append(bullet.group(1).strip())
+        elif not line.strip():
+            if paragraph:
+                blocks.append((" ".join(paragraph), []))
+                paragraph = []
+        elif items and not paragraph and line[0] in " \t":
+            items[-1] += " " + line.strip()  # an item continued on the next line
+        else:
+            paragraph.append(line.strip())
+            items = []
+    if paragraph:
+        blocks.append((" ".join(paragraph), []))
+    return blocks
+
+
+def _lead_in(paragraph: list[str], blocks: list[tuple[str, list[str]]]) -> str:
+    """The paragraph introducing a list: the open one, or the last one if it has no list."""
+    if paragraph:
+        return " ".join(paragraph)
+    if blocks and not blocks[-1][1]:
+        return blocks.pop()[0]
+    return ""
+
+
+def _list_phrases(lead_in: str, items: list[str]) -> list[Found]:
+    """The items of a list introduced as things to say, else none."""
+    last = _last_sentence(lead_in.rstrip())
+    if not items or not last.endswith(":") or not _LIST_CUE.search(last):
+        return []
+    if _HEARSAY.search(last) or _NOT_ADVICE.search(last):
+        return []
+    phrases = [_clean(_unquote(item)) for item in items]
+    return [Found(p, last) for p in phrases if _long_enough(p)]
+
+
+def _quoted(text: str) -> list[Found]:
+    """Quoted statements that a cue introduces, directly or through a chain of 'or's."""
+    found: list[Found] = []
+    if "“" not in text and '"' not in text:
+        return found
+    previous_end, chained_cue = 0, ""
+    for quote in _QUOTE.finditer(text):
+        before = text[previous_end : quote.start()]
+        if previous_end and _CONNECTOR.match(before):
+            cue = chained_cue
+        else:
+            cue = _cue(_last_sentence(before))
+        phrase = _clean(quote.group(1) or quote.group(2))
+        if cue and _long_enough(phrase):
+            found.append(Found(phrase, cue))
+        previous_end, chained_cue = quote.end(), cue
+    return found
+
+
+def _cue(sentence: str) -> str:
+    """The cue ending this sentence fragment, or '' when it has none or it is hearsay."""
+    near = sentence[-_CUE_CHARS:]  # a cue ends a few words before its quote
+    cues = list(_CUE.finditer(near))
+    if not cues:
+        return ""
+    cue = cues[-1]
+    if len(_WORDS.findall(near[cue.end() :])) > _CUE_REACH:
+        return ""
+    clause = sentence[: len(sentence) - len(near) + cue.end()].split(",")[-1]
+    if _HEARSAY.search(sentence) or _NOT_ADVICE.search(clause):
+        return ""
+    return " ".join(cue.group(0).strip(" ,").split())
+
+
+def _last_sentence(text: str) -> str:
+    return _SENTENCE_END.split(text)[-1]
+
+
+def _unquote(text: str) -> str:
+    quoted = _QUOTE.fullmatch(text.strip().rstrip(",;"))
+    return (quoted.group(1) or quoted.group(2)) if quoted else text
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"(\*\*|__|\*|_)(.+?)\1", r"\2", text)  # Markdown emphasis
+    return " ".join(text.split()).strip(" ,;:–—-")
+
+
+def _long_enough(text: str) -> bool:
+    return len(_WORDS.findall(text)) >= MIN_WORDS
