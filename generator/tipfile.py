@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,16 @@ class SafeLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe YAML that keeps dates as text, so `2025-13-45` gets our own message."""
 
 
+_BOOL = "tag:yaml.org,2002:bool"
+_TRUE_FALSE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+# YAML 1.1 reads yes/no/on/off as booleans, which turns a synonym like `no` into
+# False; only true/false are booleans here, as in YAML 1.2.
 SafeLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [
+        (tag, _TRUE_FALSE if tag == _BOOL else rx)
+        for tag, rx in resolvers
+        if tag != "tag:yaml.org,2002:timestamp"
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
@@ -218,9 +227,7 @@ def _plain(value: Any) -> Any:
         return item
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {k: v for k, v in dataclasses.asdict(value).items() if v}
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+    return value  # dates stay dates: YAML writes them unquoted, as editors do
 
 
 def dump_tip(tip: Tip) -> str:
