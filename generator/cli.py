@@ -58,14 +58,16 @@ def cli(verbose: bool) -> None:
 @CONTENT
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def check(content: Path, strict: bool) -> None:
-    """Validate every tip and the taxonomy; report all problems as path:line: message."""
-    from .content import load_content
+    """Validate every tip and the taxonomy; report all problems as path:line: message.
 
-    loaded = load_content(content, strict=strict)
-    click.echo(
-        f"{len(loaded.tips)} tips and {len(loaded.taxonomy.situations + loaded.taxonomy.techniques)} "
-        f"taxonomy terms checked: no errors."
-    )
+    Also warns about tips that look like copies of another. Exit 1 on any
+    error (or any warning with --strict), 0 otherwise.
+    """
+    from .content import check_all
+
+    loaded = check_all(content, strict=strict)
+    terms = len(loaded.taxonomy.situations + loaded.taxonomy.techniques)
+    click.echo(f"{len(loaded.tips)} tips and {terms} taxonomy terms checked: no errors.")
 
 
 @cli.command()
@@ -88,9 +90,202 @@ def new(content: Path, title: str, date: datetime | None) -> None:
     click.echo(path)
 
 
+@cli.command(name="import")
+@CONTENT
+@click.argument(
+    "pages", nargs=-1, required=True, metavar="PAGE...", type=click.Path(path_type=Path)
+)
+@click.option(
+    "--force", is_flag=True, help="Also overwrite entries an editor changed since the last import."
+)
+def import_(content: Path, pages: tuple[Path, ...], force: bool) -> None:
+    """Import scraped blog pages (PAGE...) into tips/ as one Markdown file per tip.
+
+    Duplicates across pages become one entry, the full text winning over a
+    teaser. Re-running is safe: unchanged files are left alone, and entries an
+    editor changed are skipped unless --force. Prints 'N new, N updated,
+    N unchanged, N skipped'; anything it could not read is a page:line warning.
+    """
+    from .importer import import_pages
+
+    report = import_pages(pages, content, force=force)
+    for warning in report.warnings:
+        click.echo(str(warning), err=True)
+    click.echo(report.summary)
+
+
+MKDOCS_CONFIG = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="MkDocs configuration to build with. [default: the project's mkdocs.yml]",
+)
+
+
+@cli.command()
+@CONTENT
+@click.option(
+    "--site",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="Folder to build the site into; replaced only when the build succeeds.",
+)
+@click.option("--strict", is_flag=True, help="Fail on any warning (content or MkDocs).")
+@click.option("--drafts", is_flag=True, help="Also show drafts and future-dated tips, marked.")
+@MKDOCS_CONFIG
+def build(content: Path, site: Path, strict: bool, drafts: bool, config_file: Path | None) -> None:
+    """Check the content, generate the pages into build/docs/, and build the site with MkDocs.
+
+    Nothing is written when a tip has an error. Draft tips and tips dated in
+    the future are left out unless --drafts.
+    """
+    from .build import build as build_site
+
+    report = build_site(content, site, strict=strict, drafts=drafts, config_file=config_file)
+    click.echo(str(report))
+
+
+@cli.command()
+@CONTENT
+@click.option("--port", type=int, default=8000, show_default=True, help="Port on 127.0.0.1.")
+@click.option(
+    "--drafts/--no-drafts", default=True, show_default=True, help="Show drafts and future tips."
+)
+@MKDOCS_CONFIG
+def serve(content: Path, port: int, drafts: bool, config_file: Path | None) -> None:
+    """Preview the site on http://127.0.0.1:8000/ and rebuild it whenever content changes.
+
+    The browser reloads by itself after each rebuild. Stop with Ctrl+C.
+    """
+    from .serve import serve as serve_site
+
+    serve_site(content, port=port, drafts=drafts, config_file=config_file)
+
+
+@cli.command()
+@CONTENT
+@click.argument("files", nargs=-1, metavar="[FILE]...", type=click.Path(path_type=Path))
+@click.option("--write", is_flag=True, help="Save the new tags and phrases into the files.")
+@click.option(
+    "--explain", is_flag=True, help="Show, per tag, the rule and the text that matched it."
+)
+def tag(content: Path, files: tuple[Path, ...], write: bool, explain: bool) -> None:
+    """Tag tips with situations and techniques, and extract the phrases they recommend.
+
+    Without --write, prints what would change as a diff per file and changes
+    nothing. FILE... are tip files of the content folder (default: all).
+    Tags an editor wrote are kept; ids listed in a tip's `rejected:` are
+    never added; `auto_tags:` lists the tags added automatically.
+    """
+    from .tagger import tag_content
+
+    run = tag_content(content, files, write=write, explain_tags=explain)
+    click.echo(run.report())
+
+
+@cli.command()
+@CONTENT
+@click.argument("query")
+@click.option(
+    "--situation", metavar="ID", help="Only tips for this situation (an id of taxonomy.yml)."
+)
+@click.option(
+    "--technique", metavar="ID", help="Only tips using this technique (an id of taxonomy.yml)."
+)
+@click.option(
+    "--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Most tips to list."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (snippets mark matches with **).")
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build") / "index",
+    show_default=True,
+    help="Search index folder; brought up to date with the content first.",
+)
+def search(
+    content: Path,
+    query: str,
+    situation: str | None,
+    technique: str | None,
+    limit: int,
+    as_json: bool,
+    index_dir: Path,
+) -> None:
+    """Find the tips (and phrases to say) for QUERY, in your own words.
+
+    Example: tipkb search "client says the other rep lied to them". Words are
+    matched in any form ("screaming" finds "scream"), and a word naming a
+    situation or technique, or one of its synonyms ("yelling"), ranks its tips
+    up. Lists each tip with a snippet and its matching phrases, then how many
+    matches each situation and technique has; suggests a spelling when nothing
+    matches.
+    """
+    import json
+
+    from .search import search_content
+
+    results = search_content(
+        content, query, index_dir=index_dir, situation=situation, technique=technique, limit=limit
+    )
+    if as_json:
+        click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(results.to_text())
+
+
 @cli.group(name="eval")
 def eval_() -> None:
     """Measure tagging and search quality against the labelled sets in tests/."""
+
+
+@eval_.command(name="tags")
+@CONTENT
+@click.option(
+    "--labels",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Labelled tips to compare with. [default: tests/labels/tags.yml]",
+)
+@click.pass_context
+def eval_tags(ctx: click.Context, content: Path, labels: Path | None) -> None:
+    """Precision and recall of the tags (per vocabulary) and of the phrases.
+
+    Each labelled tip is tagged afresh and compared with the hand-made labels;
+    exits 1 when a figure is below its target.
+    """
+    from .evaluate_tags import default_labels, evaluate
+
+    result = evaluate(content, labels or default_labels())
+    click.echo(result.report())
+    if not result.meets_targets:
+        ctx.exit(1)
+
+
+@eval_.command(name="search")
+@CONTENT
+@click.option(
+    "--queries",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Labelled queries to run. [default: tests/labels/queries.yml]",
+)
+@click.pass_context
+def eval_search(ctx: click.Context, content: Path, queries: Path | None) -> None:
+    """hit@3 and MRR@10 of `tipkb search` on staff queries labelled with their tips.
+
+    Lists the queries whose tip is not in the first three; exits 1 when hit@3
+    is below its target.
+    """
+    from .evaluate_search import default_queries, evaluate
+
+    result = evaluate(content, queries or default_queries())
+    click.echo(result.report())
+    if not result.meets_target:
+        ctx.exit(1)
 
 
 def main() -> None:

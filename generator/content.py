@@ -51,6 +51,22 @@ def load_content(root: Path, *, strict: bool = False) -> Content:
     return content
 
 
+def check_all(root: Path, *, strict: bool = False) -> Content:
+    """`tipkb check`: load_content, plus warnings that need the whole corpus (near-duplicates).
+
+    Kept out of load_content so builds don't pay for the duplicate search.
+    """
+    from .search import near_duplicates
+
+    content, problems = check_content(root)
+    problems += near_duplicates(list(content.tips))
+    if any(p.level == "error" or strict for p in problems):
+        raise ContentError(problems)
+    for problem in problems:
+        log.warning("%s", problem)
+    return content
+
+
 def cross_check(tips: list[Tip], taxonomy: Taxonomy | None) -> list[Problem]:
     """Checks that need more than one file: file names, unique slugs, known tag ids.
 

@@ -24,7 +24,7 @@ import yaml
 from . import rules
 from .errors import Problem
 from .model import SLUG_RE, Taxonomy, Term
-from .tipfile import decode, load_yaml
+from .tipfile import compose_yaml, decode
 
 VOCABULARIES = ("situations", "techniques")
 TERM_KEYS = {"id", "label", "description", "synonyms", "rules"}
@@ -51,8 +51,7 @@ def load_taxonomy(path: Path) -> tuple[Taxonomy, list[Problem]]:
 
 def _load_nodes(text: str) -> Any:
     """YAML with the line of every term kept, as `__line__` on each mapping."""
-    data, _ = load_yaml(text)
-    node = yaml.compose(text, Loader=yaml.SafeLoader) if data else None
+    data, node = compose_yaml(text)
     if isinstance(data, dict) and isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             terms = data.get(key.value)

@@ -69,17 +69,23 @@ def _reject_aliases(node: yaml.Node, seen: set[int] | None = None) -> None:
         _reject_aliases(child, seen)
 
 
-def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
-    """Load YAML text; also return the 1-based line of each top-level key."""
+def compose_yaml(text: str) -> tuple[Any, yaml.Node | None]:
+    """Load YAML text; also return its node tree, which knows the line of everything."""
     loader = SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return None, {}
-        _reject_aliases(node)
-        data = loader.construct_document(node)
+            return None, None
+        if "*" in text:  # no alias without a '*': skip the walk on ordinary files
+            _reject_aliases(node)
+        return loader.construct_document(node), node
     finally:
         loader.dispose()
+
+
+def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
+    """Load YAML text; also return the 1-based line of each top-level key."""
+    data, node = compose_yaml(text)
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key, _value in node.value:

@@ -1,0 +1,567 @@
+"""Search: the index, queries, related tips, near-duplicates, `tipkb search`, `tipkb eval search`.
+
+Tiny corpora in tmp_path check behaviour; the committed content checks the
+issue's own example and the quality target.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import cli
+from generator.content import load_content
+from generator.errors import BuildError, ContentError, InputError
+from generator.evaluate_search import default_queries, evaluate, load_queries, score_rankings
+from generator.model import Phrase, Taxonomy, Term, Tip, slugify
+from generator.search import (
+    MARK,
+    OPEN,
+    near_duplicates,
+    related_tips,
+    search,
+    search_content,
+    update_index,
+)
+from generator.tipfile import dump_tip
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TAXONOMY = Taxonomy(
+    situations=(
+        Term("upset-customer", "Upset customer", "Angry.", synonyms=("yelling", "irate")),
+        Term("bad-news", "Bad news", "A no.", synonyms=("refund delay", "say no")),
+        Term("long-wait", "Long wait", "Waiting.", synonyms=("on hold",)),
+    ),
+    techniques=(
+        Term("apology", "Apology", "Sorry.", synonyms=("sorry",)),
+        Term("stay-calm", "Stay calm", "Calm.", synonyms=("composure",)),
+    ),
+)
+
+
+def tip(title: str, body: str, **fields: object) -> Tip:
+    return Tip(title=title, slug=slugify(title), body=body, **fields)  # type: ignore[arg-type]
+
+
+TIPS = (
+    tip(
+        "Handle the Screamer",
+        "When a caller starts to scream, keep your composure and let them finish.",
+        situations=("upset-customer",),
+        techniques=("stay-calm",),
+        phrases=(Phrase("I can hear how frustrating this is.", ("upset-customer",)),),
+        date=dt.date(2024, 1, 2),
+    ),
+    tip(
+        "Explain the Refund Timeline",
+        "The refund takes seven business days. Tell the customer exactly when the money arrives.",
+        situations=("bad-news",),
+        phrases=(Phrase("Your refund will reach your account by Friday."),),
+        date=dt.date(2024, 1, 9),
+    ),
+    tip(
+        "Refund Stories",
+        "A refund refund refund story about refund policies, told at length.",
+        date=dt.date(2024, 1, 16),
+    ),
+    tip(
+        "Thank the Caller",
+        "Saying thank you at the end of a call leaves a warm feeling.",
+        techniques=("apology",),
+        date=dt.date(2024, 1, 23),
+    ),
+    tip(
+        "A Sincere Apology",
+        "Apologize once, sincerely, then move to fixing the problem for the customer.",
+        situations=("upset-customer",),
+        techniques=("apology",),
+        date=dt.date(2024, 1, 30),
+    ),
+)
+
+
+@pytest.fixture(autouse=True)
+def _close_indexes() -> Iterator[None]:
+    yield
+    OPEN.close()
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "index"
+    update_index(TIPS, TAXONOMY, folder)
+    return folder
+
+
+def slugs(index_dir: Path, query: str, **options: object) -> list[str]:
+    return list(search(index_dir, query, TAXONOMY, **options).slugs)  # type: ignore[arg-type]
+
+
+# --- queries -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("screaming", "handle-the-screamer"),  # stemming: "scream" in the text
+        ("refunds", "explain-the-refund-timeline"),
+        ("apologizing", "a-sincere-apology"),
+    ],
+)
+def test_words_match_in_any_form(index_dir: Path, query: str, expected: str) -> None:
+    assert expected in slugs(index_dir, query)
+
+
+def test_a_synonym_finds_the_tips_of_its_term(index_dir: Path) -> None:
+    # No tip says "yelling"; it is a synonym of upset-customer.
+    found = slugs(index_dir, "customer keeps yelling")
+    assert set(found[:2]) == {"handle-the-screamer", "a-sincere-apology"}
+
+
+def test_naming_a_term_ranks_its_tips_up(index_dir: Path) -> None:
+    assert slugs(index_dir, "refund")[0] == "refund-stories"  # the word, four times
+    # "refund delay" names bad-news: its tip now comes first.
+    assert slugs(index_dir, "refund delay")[0] == "explain-the-refund-timeline"
+
+
+def test_all_words_first_then_any(index_dir: Path) -> None:
+    found = slugs(index_dir, "refund customer")
+    assert found[0] == "explain-the-refund-timeline"  # has both words
+    assert "refund-stories" in found  # has one: still listed, after
+
+
+def test_a_long_question_still_finds_something(index_dir: Path) -> None:
+    query = "what on earth do I say when a caller wants their refund back yesterday"
+    assert "explain-the-refund-timeline" in slugs(index_dir, query)
+
+
+def test_did_you_mean_when_nothing_matches(index_dir: Path) -> None:
+    results = search(index_dir, "refnd", TAXONOMY)
+    assert results.results == ()
+    assert results.suggestion == "refund"
+    assert search(index_dir, "refund", TAXONOMY).suggestion is None
+
+
+def test_a_query_of_stop_words_finds_nothing_and_suggests_nothing(index_dir: Path) -> None:
+    assert search(index_dir, "what is the", TAXONOMY).to_json()["results"] == []
+
+
+def test_filters(index_dir: Path) -> None:
+    assert len(slugs(index_dir, "customer")) == 3  # in two texts, and a term label
+    assert set(slugs(index_dir, "customer", situation="upset-customer")) == {
+        "a-sincere-apology",
+        "handle-the-screamer",
+    }
+    assert slugs(index_dir, "customer", technique="apology") == ["a-sincere-apology"]
+    assert slugs(index_dir, "refund", situation="upset-customer") == []
+
+
+@pytest.mark.parametrize(
+    ("option", "typo"), [("situation", "upset-custmer"), ("technique", "apolgy")]
+)
+def test_an_unknown_filter_id_is_an_error_with_a_suggestion(
+    index_dir: Path, option: str, typo: str
+) -> None:
+    with pytest.raises(InputError, match=rf"unknown {option} '{typo}' \(did you mean"):
+        search(index_dir, "refund", TAXONOMY, **{option: typo})  # type: ignore[arg-type]
+
+
+def test_facets_count_the_matching_tips_per_term(index_dir: Path) -> None:
+    facets = search(index_dir, "yelling", TAXONOMY).to_json()["facets"]
+    assert facets == {
+        "situations": {"upset-customer": 2},
+        "techniques": {"apology": 1, "stay-calm": 1},
+    }
+
+
+def test_json_shape(index_dir: Path) -> None:
+    data = search(index_dir, "refund", TAXONOMY, limit=1).to_json()
+    assert list(data) == ["query", "results", "facets", "suggestion"]
+    assert list(data["results"][0]) == [
+        "slug",
+        "title",
+        "date",
+        "url",
+        "score",
+        "situations",
+        "techniques",
+        "snippet",
+        "phrases",
+    ]
+    first = data["results"][0]
+    assert (first["url"], first["date"]) == ("tips/refund-stories/", "2024-01-16")
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_snippets_mark_the_matching_words(index_dir: Path) -> None:
+    result = search(index_dir, "screaming caller", TAXONOMY).results[0]
+    assert f"{MARK}caller{MARK}" in result.snippet
+    assert f"{MARK}scream{MARK}" in result.snippet
+    assert "**" not in result.snippet.replace(f"{MARK}caller{MARK}", "").replace(
+        f"{MARK}scream{MARK}", ""
+    )
+
+
+def test_phrases_that_match_the_query_come_with_the_tip(index_dir: Path) -> None:
+    by_slug = {r.slug: r for r in search(index_dir, "refund friday", TAXONOMY).results}
+    assert by_slug["explain-the-refund-timeline"].phrases == (
+        "Your refund will reach your account by Friday.",
+    )
+    # A phrase for the situation the query names comes too, without a shared word.
+    yelling = {r.slug: r for r in search(index_dir, "yelling", TAXONOMY).results}
+    assert yelling["handle-the-screamer"].phrases == ("I can hear how frustrating this is.",)
+
+
+def test_results_are_limited_and_ranked_deterministically(index_dir: Path) -> None:
+    first = search(index_dir, "customer", TAXONOMY, limit=2)
+    assert len(first.results) == 2
+    assert first == search(index_dir, "customer", TAXONOMY, limit=2)
+
+
+def test_no_index_is_a_build_error(tmp_path: Path) -> None:
+    with pytest.raises(BuildError, match="no search index"):
+        search(tmp_path, "refund", TAXONOMY)
+
+
+# --- incremental indexing ----------------------------------------------------
+
+
+def index_files(folder: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+
+
+def test_update_adds_changes_and_removes_only_what_changed(tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    first = update_index(TIPS[:3], TAXONOMY, folder)
+    assert (first.added, first.updated, first.removed, first.unchanged) == (3, 0, 0, 0)
+    changed = dataclasses.replace(TIPS[1], body="The refund now takes three days.")
+    stats = update_index([TIPS[0], changed, TIPS[3]], TAXONOMY, folder)
+    assert (stats.added, stats.updated, stats.removed, stats.unchanged) == (1, 1, 1, 1)
+    assert slugs(folder, "three days") == ["explain-the-refund-timeline"]
+    assert slugs(folder, "stories") == []
+    assert slugs(folder, "thank") == ["thank-the-caller"]
+
+
+def test_no_change_opens_no_writer(tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    update_index(TIPS, TAXONOMY, folder)
+    before = index_files(folder)
+    stats = update_index(list(reversed(TIPS)), TAXONOMY, folder)
+    assert (stats.added, stats.updated, stats.removed, stats.unchanged) == (0, 0, 0, len(TIPS))
+    assert not stats.changed
+    assert index_files(folder) == before  # no file written, none added, no lock taken
+
+
+def test_a_changed_term_label_reindexes_its_tips(tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    update_index(TIPS, TAXONOMY, folder)
+    relabelled = dataclasses.replace(
+        TAXONOMY,
+        techniques=(TAXONOMY.techniques[0], Term("stay-calm", "Keep your cool", "Calm.")),
+    )
+    stats = update_index(TIPS, relabelled, folder)
+    assert (stats.updated, stats.unchanged) == (1, len(TIPS) - 1)
+
+
+def test_a_search_sees_an_update_made_after_it_opened_the_index(index_dir: Path) -> None:
+    assert slugs(index_dir, "giraffe") == []
+    update_index([*TIPS, tip("The Giraffe", "A giraffe at the counter.")], TAXONOMY, index_dir)
+    assert slugs(index_dir, "giraffe") == ["the-giraffe"]
+
+
+# --- related tips ------------------------------------------------------------
+
+FILLER = "stay focused on the person in front of you and the problem they brought"
+
+
+def related_corpus() -> list[Tip]:
+    made = []
+    for i, (sits, techs) in enumerate(
+        [
+            (("upset-customer",), ("apology", "stay-calm")),  # a
+            (("upset-customer",), ("apology", "stay-calm")),  # b: shares 3 tags with a
+            (("upset-customer",), ("apology",)),  # c: 2
+            (("upset-customer",), ()),  # d: 1
+            ((), ("stay-calm",)),  # e: 1
+            (("bad-news",), ()),  # f: 0
+            (("long-wait",), ()),  # g: 0
+        ]
+    ):
+        name = "abcdefg"[i]
+        made.append(
+            tip(
+                f"Tip {name}",
+                f"Tip {name}: {FILLER} number {i}.",
+                situations=sits,
+                techniques=techs,
+            )
+        )
+    return made
+
+
+def test_related_tips_share_the_most_tags_first(tmp_path: Path) -> None:
+    tips = related_corpus()
+    update_index(tips, TAXONOMY, tmp_path)
+    related = related_tips(tips, tmp_path, k=3)
+    assert related["tip-a"] == ("tip-b", "tip-c", "tip-d")  # 3, 2, then 1 shared (d before e)
+    assert related["tip-f"][:1] != ("tip-f",)
+    for slug, others in related.items():
+        assert slug not in others
+        assert 3 <= len(others) <= 3
+
+
+def test_related_tips_fill_up_by_text_when_few_share_tags(tmp_path: Path) -> None:
+    tips = [
+        tip(
+            "Lonely",
+            "Aardvarks and zebras visit the counter on Mondays.",
+            situations=("long-wait",),
+        ),
+        tip("Twin", "Aardvarks and zebras visit the counter on Fridays."),
+        tip("Other", "Completely different words about refunds and policies."),
+        tip("Third", "Zebras at the counter."),
+    ]
+    update_index(tips, TAXONOMY, tmp_path)
+    assert related_tips(tips, tmp_path, k=5)["lonely"] == ("twin", "third")
+
+
+def test_related_tips_do_not_depend_on_input_order(tmp_path: Path) -> None:
+    tips = related_corpus()
+    update_index(tips, TAXONOMY, tmp_path)
+    shuffled = tips[:]
+    random.Random(7).shuffle(shuffled)
+    assert related_tips(shuffled, tmp_path) == related_tips(tips, tmp_path)
+    assert list(related_tips(shuffled, tmp_path)) == [t.slug for t in shuffled]
+
+
+# --- near-duplicates ---------------------------------------------------------
+
+LONG = (
+    "When the customer is angry about a late delivery, start by listening to the whole story "
+    "without interrupting, then repeat the key facts back so they know you heard them, and "
+    "finally tell them the one thing you will do today and when they will hear from you again."
+)
+
+
+def dated(title: str, body: str, day: int) -> Tip:
+    made = tip(title, body, date=dt.date(2024, 3, day))
+    return dataclasses.replace(made, path=Path("content/tips") / made.filename)
+
+
+def test_a_near_copy_is_reported_on_the_newer_tip_naming_the_older() -> None:
+    original = dated("Late Deliveries", LONG, 1)
+    copy = dated("Late Delivery Calls", LONG.replace("angry", "upset"), 8)
+    problems = near_duplicates([copy, original, dated("Other", "Nothing alike at all here.", 2)])
+    assert [str(p) for p in problems] == [
+        f"{copy.path}:1: warning: very close to 'Late Deliveries' ({original.path}); "
+        "is this the same tip?"
+    ]
+    assert problems[0].level == "warning"
+
+
+def test_a_short_tip_contained_in_a_long_one_is_reported() -> None:
+    teaser = dated("Deliveries Teaser", LONG[:180], 5)
+    assert len(near_duplicates([dated("Late Deliveries", LONG, 1), teaser])) == 1
+
+
+def test_different_tips_sharing_boilerplate_are_not_reported() -> None:
+    footer = " Signup for free tips, contact us, and visit our home page."
+    tips = [
+        dated(f"Tip {i}", f"Tip number {i} says something of its own: {word}." + footer * 3, i)
+        for i, word in enumerate(["patience", "kindness", "speed", "honesty"], 1)
+    ]
+    assert near_duplicates(tips) == []
+
+
+def test_a_new_tip_with_no_text_yet_is_compared_by_title() -> None:
+    blank = dated("Defend Without Getting Defensive", "<!-- write the tip here -->", 9)
+    existing = dated("Defend without Being Defensive", LONG, 1)
+    problems = near_duplicates([existing, blank])
+    assert [p.path for p in problems] == [blank.path]
+    assert near_duplicates([existing, dated("Greet Every Visitor", "<!-- -->", 9)]) == []
+
+
+# --- the command line --------------------------------------------------------
+
+TAXONOMY_YML = """\
+situations:
+  - id: upset-customer
+    label: Upset customer
+    description: Angry.
+    synonyms: [yelling]
+  - id: bad-news
+    label: Bad news
+    description: A no.
+techniques:
+  - id: apology
+    label: Apology
+    description: Sorry.
+"""
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    (root / "tips").mkdir(parents=True)
+    (root / "taxonomy.yml").write_text(TAXONOMY_YML, encoding="utf-8")
+    for made in (TIPS[0], TIPS[1], TIPS[4]):
+        kept = dataclasses.replace(made, techniques=(), phrases=())
+        (root / "tips" / made.filename).write_text(dump_tip(kept), encoding="utf-8")
+    return root
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def test_cli_search_builds_the_index_and_prints_results(content: Path, tmp_path: Path) -> None:
+    index = tmp_path / "idx"
+    code, out = run("search", "yelling", "--content", str(content), "--index", str(index))
+    assert code == 0, out
+    # Equal scores (both are tagged with the term "yelling" names): in slug order.
+    assert out.startswith("1. A Sincere Apology (2024-01-30)  tips/a-sincere-apology/\n")
+    assert "\n2. Handle the Screamer (2024-01-02)  tips/handle-the-screamer/\n" in out
+    assert out.endswith("matching situations: upset-customer (2)\n")
+    assert any(index.iterdir())  # built on first use
+
+
+def test_cli_search_json(content: Path, tmp_path: Path) -> None:
+    code, out = run(
+        "search", "refund", "--json", "--limit", "1", "--content", str(content),
+        "--index", str(tmp_path / "idx"),
+    )  # fmt: skip
+    assert code == 0, out
+    data = json.loads(out)
+    assert [r["slug"] for r in data["results"]] == ["explain-the-refund-timeline"]
+    assert data["suggestion"] is None
+
+
+def test_cli_search_says_when_nothing_matches(content: Path, tmp_path: Path) -> None:
+    code, out = run("search", "refnd", "--content", str(content), "--index", str(tmp_path / "idx"))
+    assert (code, out.strip()) == (0, "No tips match 'refnd'. Did you mean: refund")
+
+
+def test_search_content_rejects_an_unknown_situation_before_indexing(
+    content: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(InputError, match="did you mean 'upset-customer'"):
+        search_content(content, "x", index_dir=tmp_path / "idx", situation="upset-custmer")
+    assert not (tmp_path / "idx").exists()
+
+
+# --- quality figures ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rankings", "hit_at_3", "mrr_at_10"),
+    [
+        ([(["a", "b"], {"a"})], 1.0, 1.0),
+        ([(["x", "y", "a"], {"a"})], 1.0, 1 / 3),
+        ([(["x", "y", "z", "a"], {"a", "q"})], 0.0, 1 / 4),
+        ([(["x"] * 10 + ["a"], {"a"})], 0.0, 0.0),  # rank 11: beyond MRR@10
+        ([(["a"], {"a"}), (["x", "a"], {"a"}), ([], {"a"}), (["x"], {"a"})], 0.5, 1.5 / 4),
+    ],
+)
+def test_hit_at_3_and_mrr_at_10(
+    rankings: list[tuple[list[str], set[str]]], hit_at_3: float, mrr_at_10: float
+) -> None:
+    scores = score_rankings(rankings)
+    assert (scores.queries, scores.hit_at_3) == (len(rankings), hit_at_3)
+    assert scores.mrr_at_10 == pytest.approx(mrr_at_10)
+
+
+def test_labelled_queries_must_name_existing_tips(tmp_path: Path) -> None:
+    queries = tmp_path / "queries.yml"
+    queries.write_text(
+        "queries:\n"
+        "  - query: angry caller\n"
+        "    relevant: [handle-the-screamer]\n"
+        "  - query: refund\n"
+        "    relevant: [no-such-tip]\n"
+        "  - relevant: [handle-the-screamer]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as caught:
+        load_queries(queries, {"handle-the-screamer"})
+    assert [str(p) for p in caught.value.problems] == [
+        f"{queries}:4: no tip has the slug 'no-such-tip'",
+        f"{queries}:6: each entry needs 'query:' (text) and 'relevant:'",
+    ]
+
+
+def test_cli_eval_search_prints_the_figures(content: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "queries.yml"
+    queries.write_text(
+        "queries:\n"
+        "  - query: customer keeps yelling\n"
+        "    relevant: [handle-the-screamer]\n"
+        "  - query: when does my money come back\n"
+        "    relevant: [explain-the-refund-timeline]\n",
+        encoding="utf-8",
+    )
+    code, out = run("eval", "search", "--content", str(content), "--queries", str(queries))
+    assert "hit@3 1.00  MRR@10 1.00  (2 queries)" in out
+    assert code == 0, out
+    queries.write_text(
+        "queries:\n  - query: zebra\n    relevant: [handle-the-screamer]\n", encoding="utf-8"
+    )
+    code, out = run("eval", "search", "--content", str(content), "--queries", str(queries))
+    assert "“zebra”: not in the first 10" in out
+    assert code == 1
+
+
+# --- the committed content ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def committed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("index")
+
+
+def test_the_issue_example_finds_defend_without_being_defensive(committed_index: Path) -> None:
+    results = search_content(
+        ROOT / "content", "client says the other rep lied to them", index_dir=committed_index
+    )
+    top = {r.slug: r for r in results.results[:3]}
+    assert "defend-without-being-defensive" in top
+    assert len(top["defend-without-being-defensive"].phrases) >= 2
+
+
+@pytest.mark.parametrize(
+    ("query", "slug"),
+    [
+        ("my customer is screaming on the phone", None),
+        ("our app has been down all week and people keep calling", "fix-the-unfixed-issue-for-your-customer"),
+    ],
+)  # fmt: skip
+def test_the_issue_examples_find_fitting_tips(
+    committed_index: Path, query: str, slug: str | None
+) -> None:
+    results = search_content(ROOT / "content", query, index_dir=committed_index)
+    if slug is None:  # any tip for an upset customer will do
+        assert "upset-customer" in results.results[0].situations
+    else:
+        assert slug in results.slugs[:3]
+
+
+def test_search_quality_meets_its_target_on_the_committed_content() -> None:
+    result = evaluate(ROOT / "content", default_queries())
+    assert len(result.outcomes) >= 30
+    assert result.meets_target, result.report()
+
+
+def test_related_tips_for_the_committed_content(tmp_path: Path) -> None:
+    content = load_content(ROOT / "content")
+    update_index(content.tips, content.taxonomy, tmp_path)
+    related = related_tips(content.tips, tmp_path)
+    assert set(related) == {t.slug for t in content.tips}
+    assert all(3 <= len(r) <= 5 and slug not in r for slug, r in related.items())
