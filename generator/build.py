@@ -1,0 +1,259 @@
+"""Build the site: the one orchestrator, in explicit stages.
+
+load + validate → tag → index → related tips → pages → MkDocs → swap in.
+
+Everything is checked before anything is written. MkDocs builds into a
+temporary folder beside the site folder, which replaces the site only when
+the build succeeded: a failed or killed build leaves the previous site as it
+was, and its leftovers are removed by the next build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from .content import load_content
+from .errors import BuildError
+from .model import Content, Tip
+from .pages import Site, WriteStats, render_pages, visible_tips, write_pages
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+RELATED = 5  # related tips per tip page
+
+
+def default_config() -> Path:
+    """The project's mkdocs.yml, found from the package so `--content` can be anywhere."""
+    return Path(__file__).resolve().parent.parent / "mkdocs.yml"
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did, stage by stage."""
+
+    site_dir: Path
+    tips: int  # tips on the site
+    left_out: int  # drafts and scheduled tips not shown
+    pages: WriteStats
+    warnings: int  # MkDocs warnings (a strict build has none)
+    stages: tuple[tuple[str, float], ...]
+
+    @property
+    def seconds(self) -> float:
+        return sum(seconds for _, seconds in self.stages)
+
+    def __str__(self) -> str:
+        left_out = f" ({self.left_out} drafts or scheduled left out)" if self.left_out else ""
+        return (
+            f"Built {self.site_dir}: {self.tips} tips{left_out}, {self.pages.pages} pages "
+            f"in {self.seconds:.1f} s."
+        )
+
+
+def build(
+    content_dir: Path,
+    site_dir: Path,
+    *,
+    strict: bool = False,
+    drafts: bool = False,
+    build_dir: Path = Path("build"),
+    config_file: Path | None = None,
+    today: dt.date | None = None,
+) -> BuildReport:
+    """Build the site from `content_dir` into `site_dir`; raise a TipkbError on failure.
+
+    `drafts` also shows draft and future-dated tips, marked as such; `today`
+    decides which tips are in the future (tests pin it).
+    """
+    today = today or dt.date.today()
+    config_file = config_file or default_config()
+    if not config_file.is_file():
+        raise BuildError(f"{config_file}: MkDocs configuration not found; pass --config FILE")
+    stages: list[tuple[str, float]] = []
+    content = _stage(
+        stages, "load + validate", lambda: load_content(content_dir, strict=strict), _count_tips
+    )
+    tips = _stage(stages, "tag + phrases", lambda: _tag(content), lambda t: f"{len(t)} tips")
+    shown = visible_tips(tips, today, drafts=drafts)
+    with _locked(build_dir):
+        related = _stage(
+            stages,
+            "index + related",
+            lambda: _related(shown, content, build_dir),
+            _describe_related,
+        )[1]
+        site = Site(shown, content.taxonomy, related, today)
+        written = _stage(stages, "pages", lambda: _pages(site, build_dir / "docs"), str)
+        warnings = _stage(
+            stages,
+            "mkdocs",
+            lambda: publish(config_file, build_dir / "docs", site_dir, strict=strict),
+            lambda n: f"{site_dir} ({n} warnings)" if n else str(site_dir),
+        )
+    return BuildReport(
+        site_dir, len(shown), len(tips) - len(shown), written, warnings, tuple(stages)
+    )
+
+
+def _stage(
+    stages: list[tuple[str, float]], name: str, run: Callable[[], T], describe: Callable[[T], str]
+) -> T:
+    """Run one stage, log `name: what (seconds)` and record its time."""
+    start = time.perf_counter()
+    result = run()
+    seconds = time.perf_counter() - start
+    stages.append((name, seconds))
+    log.info("%s: %s (%.2f s)", name, describe(result), seconds)
+    return result
+
+
+def _count_tips(content: Content) -> str:
+    return f"{len(content.tips)} tips"
+
+
+def _describe_related(result: tuple[object, dict[str, tuple[str, ...]]]) -> str:
+    stats, related = result
+    return f"{stats}; {sum(map(len, related.values()))} related-tip links"
+
+
+def _tag(content: Content) -> tuple[Tip, ...]:
+    """Auto-tag every tip in memory; the tip files stay as the editors wrote them."""
+    from .tagger import tag_tip
+
+    return tuple(tag_tip(tip, content.taxonomy) for tip in content.tips)
+
+
+def _related(
+    tips: Sequence[Tip], content: Content, build_dir: Path
+) -> tuple[object, dict[str, tuple[str, ...]]]:
+    """Bring the search index up to date with the tips shown, then find related tips.
+
+    Returns the index's own statistics (for the progress line) and the related tips.
+    """
+    from .search import related_tips, update_index
+
+    index_dir = build_dir / "index"
+    stats = update_index(tips, content.taxonomy, index_dir)
+    return stats, related_tips(tips, index_dir, k=RELATED)
+
+
+def _pages(site: Site, docs_dir: Path) -> WriteStats:
+    return write_pages(render_pages(site), docs_dir)
+
+
+@contextmanager
+def _locked(build_dir: Path) -> Iterator[None]:
+    """One build at a time per build folder: two would overwrite each other's pages."""
+    import fcntl
+
+    build_dir.mkdir(parents=True, exist_ok=True)
+    with open(build_dir / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(
+                f"another build is running in {build_dir}; wait for it to finish"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def publish(config_file: Path, docs_dir: Path, site_dir: Path, *, strict: bool = False) -> int:
+    """Run MkDocs on `docs_dir` into a fresh folder, then swap it in as `site_dir`.
+
+    Returns the number of MkDocs warnings; in strict mode any warning fails.
+    """
+    site_dir = site_dir.absolute()
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    _clean_leftovers(site_dir)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-build-", dir=site_dir.parent))
+    fresh.chmod(0o755)  # mkdtemp's 0700 would hide the site from the web server
+    try:
+        warnings = run_mkdocs(config_file, docs_dir, fresh, strict=strict)
+        _swap(fresh, site_dir)
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise
+    return warnings
+
+
+def run_mkdocs(config_file: Path, docs_dir: Path, out_dir: Path, *, strict: bool = False) -> int:
+    """MkDocs' own build, quiet but for its warnings, which are logged and counted."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    with _mkdocs_logging() as warnings:
+        try:
+            config = load_config(
+                config_file=str(config_file),
+                docs_dir=str(docs_dir.absolute()),
+                site_dir=str(out_dir),
+                strict=strict,
+            )
+            mkdocs_build(config)
+        except MkDocsException as err:
+            raise BuildError(f"MkDocs: {err.format_message()}") from None
+    return warnings.count
+
+
+class _Forward(logging.Handler):
+    """MkDocs' warnings, passed on to our log and counted."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        log.warning("mkdocs: %s", record.getMessage())
+
+
+@contextmanager
+def _mkdocs_logging() -> Iterator[_Forward]:
+    logger = logging.getLogger("mkdocs")
+    saved = logger.level, logger.propagate, logger.handlers[:]
+    forward = _Forward()
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+    logger.handlers[:] = [forward]
+    try:
+        yield forward
+    finally:
+        logger.setLevel(saved[0])
+        logger.propagate, logger.handlers[:] = saved[1], saved[2]
+
+
+def _swap(fresh: Path, site_dir: Path) -> None:
+    """Replace `site_dir` by `fresh`: two renames, the old site kept until the new one is in."""
+    if not site_dir.exists():
+        os.replace(fresh, site_dir)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-old-", dir=site_dir.parent))
+    os.replace(site_dir, old)  # onto an empty folder: allowed, and atomic
+    os.replace(fresh, site_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _clean_leftovers(site_dir: Path) -> None:
+    """Remove what killed builds left behind; restore the old site if the swap was cut short."""
+    parent, name = site_dir.parent, site_dir.name
+    olds = sorted(parent.glob(f".{name}-old-*"), key=lambda p: p.stat().st_mtime)
+    if not site_dir.exists() and olds:
+        log.warning("restoring %s from %s (a build was stopped mid-swap)", site_dir, olds[-1])
+        os.replace(olds.pop(), site_dir)
+    for leftover in [*olds, *parent.glob(f".{name}-build-*")]:
+        shutil.rmtree(leftover, ignore_errors=True)

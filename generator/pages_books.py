@@ -1,0 +1,109 @@
+"""The phrase book (every phrase, by situation) and the archive (every tip, by year).
+
+Both are one long grouped listing cut into pages of a fixed size; the first
+page opens with a contents list pointing at the page where each group starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import groupby
+
+from . import pages_md as md
+from . import pages_parts as parts
+from .pages import Page, Site
+
+
+@dataclass(frozen=True)
+class Group:
+    """A heading and its list items (Markdown, relative to the listing's folder)."""
+
+    anchor: str
+    title: str  # plain text
+    intro: str  # Markdown
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Listing:
+    base: str  # path of the first page
+    title: str
+    intro: str
+    per_page: int
+    css: str = ""  # class of a wrapper around each list, for the theme
+
+
+def phrase_book(site: Site) -> list[Page]:
+    base = parts.PHRASES
+    groups = []
+    for term in site.taxonomy.situations:
+        said = site.phrases_for(term)
+        cards = tuple(parts.phrase_card(site, base, s, with_tip=True) for s in said)
+        about = md.link(f"About “{term.label}”", base, parts.term_path(site.taxonomy, term))
+        groups.append(Group(f"s-{term.id}", term.label, about, cards))
+    general = site.general_phrases()
+    cards = tuple(parts.phrase_card(site, base, s, with_tip=True) for s in general)
+    groups.append(Group("general", "Any situation", "", cards))
+    intro = "Every phrase the tips recommend, grouped by situation. Each links to the tip it comes from."
+    listing = Listing(base, "Phrase book", intro, parts.PHRASES_PER_PAGE, "tipkb-phrases")
+    return grouped_pages(listing, [g for g in groups if g.items])
+
+
+def archive(site: Site) -> list[Page]:
+    base = parts.ARCHIVE
+    groups = []
+    for year, tips in groupby(site.tips, key=lambda t: t.date.year if t.date else None):
+        lines = tuple(parts.tip_line(site, base, t) for t in tips)
+        if year is None:
+            groups.append(Group("undated", "Undated", "", lines))
+        else:
+            groups.append(Group(f"year-{year}", str(year), "", lines))
+    intro = "Every tip, newest first."
+    return grouped_pages(Listing(base, "Archive", intro, parts.TIPS_PER_PAGE), groups)
+
+
+def grouped_pages(listing: Listing, groups: Sequence[Group]) -> list[Page]:
+    flat = [(g, i) for g in groups for i in range(len(g.items))]
+    pages = md.chunks(flat, listing.per_page)
+    starts = {g.anchor: 1 + n // listing.per_page for n, (g, i) in enumerate(flat) if i == 0}
+    result = []
+    for number, chunk in enumerate(pages, start=1):
+        path = md.page_path(listing.base, number)
+        text = md.block(
+            md.front_matter({"search": {"exclude": True}}),
+            f"# {listing.title}" + (f" (page {number} of {len(pages)})" if number > 1 else ""),
+            _contents(listing, groups, starts) if number == 1 else "",
+            *(_section(listing, group, items) for group, items in _by_group(chunk)),
+            "Nothing here yet." if not flat else "",
+            md.pager(path, listing.base, number, len(pages)),
+        )
+        result.append(Page(path, text))
+    return result
+
+
+def _contents(listing: Listing, groups: Sequence[Group], starts: dict[str, int]) -> str:
+    if not groups:
+        return listing.intro
+    lines = []
+    for group in groups:
+        target = md.page_path(listing.base, starts[group.anchor])
+        title = md.anchor_link(group.title, listing.base, target, group.anchor)
+        lines.append(f"- {title} ({len(group.items)})")
+    return md.block(listing.intro, "\n".join(lines) + "\n{ .tipkb-contents }")
+
+
+def _by_group(chunk: Sequence[tuple[Group, int]]) -> list[tuple[Group, list[int]]]:
+    """Consecutive items of one group; keyed by anchor, as comparing groups compares all items."""
+    runs = groupby(chunk, key=lambda gi: gi[0].anchor)
+    return [(items[0][0], [i for _, i in items]) for items in (list(run) for _, run in runs)]
+
+
+def _section(listing: Listing, group: Group, indexes: list[int]) -> str:
+    continued = indexes[0] > 0
+    heading = f"## {md.text(group.title)}" + (" (continued)" if continued else "")
+    heading += f" {{ #{group.anchor} }}" if not continued else f" {{ #{group.anchor}-more }}"
+    items = "\n".join(f"- {group.items[i]}" for i in indexes)
+    if listing.css:
+        items = f'<div class="{listing.css}" markdown>\n\n{items}\n\n</div>'
+    return md.block(heading, "" if continued else group.intro, items)

@@ -1,0 +1,131 @@
+"""Markdown building blocks for the generated pages.
+
+Text from content (titles, phrases, descriptions) is untrusted: imported
+pages may hold anything. Every piece of it passes through `text()` (Markdown
+context) or `attr()` (HTML attribute), so it can neither open raw HTML nor
+trigger Markdown syntax such as links or `{: attribute lists }`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+import yaml
+
+T = TypeVar("T")
+
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+# Inline Markdown syntax, backslash-escaped: code, emphasis, links, attribute lists.
+_MD_INLINE = re.compile(r"([\\`*_\[\]{}])")
+# Syntax that only counts at the start of a block: headings, lists, numbered lists.
+_MD_LEADING = re.compile(r"^(?:([#+-])|(\d+)\.)")
+# In an attribute, Markdown processors that run before raw HTML is set aside
+# (code spans, escapes, links, attribute lists) must see nothing they recognise.
+_ATTR_CHARS = {c: f"&#{ord(c)};" for c in "`\\[]{}*_"}
+
+
+def text(value: str) -> str:
+    """Content text → Markdown that renders exactly as that text, on one line."""
+    value = " ".join(value.split())
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = value.replace("|", "&#124;")  # table cells
+    value = _MD_INLINE.sub(r"\\\1", value)
+    return _MD_LEADING.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\.", value)
+
+
+def attr(value: str) -> str:
+    """Content text → the value of an HTML attribute written in Markdown."""
+    value = " ".join(value.split())
+    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = value.replace('"', "&quot;").replace("'", "&#39;")
+    return "".join(_ATTR_CHARS.get(c, c) for c in value)
+
+
+def link(label: str, source: str, target: str, *, css: str = "") -> str:
+    """A Markdown link from page `source` to page `target` (both docs-relative .md paths).
+
+    MkDocs checks these links (strict mode fails on a broken one) and turns
+    them into relative URLs, so the site works under any sub-path.
+    """
+    rel = posixpath.relpath(target, posixpath.dirname(source) or ".")
+    suffix = f"{{ {css} }}" if css else ""
+    return f"[{text(label)}]({rel}){suffix}"
+
+
+def anchor_link(label: str, source: str, target: str, anchor: str) -> str:
+    """A link to a heading id on another (or the same) page."""
+    if target == source:
+        return f"[{text(label)}](#{anchor})"
+    rel = posixpath.relpath(target, posixpath.dirname(source) or ".")
+    return f"[{text(label)}]({rel}#{anchor})"
+
+
+def front_matter(data: dict[str, Any]) -> str:
+    """A YAML front matter block; empty when there is nothing to say."""
+    if not data:
+        return ""
+    body = yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
+    )
+    return f"---\n{body}---\n\n"
+
+
+def long_date(date: dt.date) -> str:
+    """`8 July 2014`, independent of the machine's locale."""
+    return f"{date.day} {MONTHS[date.month - 1]} {date.year}"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
+    """Split a listing into pages of at most `size` items; always at least one page."""
+    return [items[i : i + size] for i in range(0, len(items), size)] or [items[:0]]
+
+
+def page_path(base: str, number: int) -> str:
+    """Page `number` of a paginated listing whose first page is `base` (…/index.md)."""
+    if number == 1:
+        return base
+    return f"{posixpath.dirname(base)}/{number}.md"
+
+
+def pager(source: str, base: str, number: int, total: int) -> str:
+    """`Pages: 1 · 2 · 3  Next →` at the foot of a paginated listing."""
+    if total <= 1:
+        return ""
+    items = []
+    for n in range(1, total + 1):
+        if n == number:
+            items.append(f"**{n}**")
+        else:
+            items.append(link(str(n), source, page_path(base, n)))
+    parts = ["Pages:", " · ".join(items)]
+    if number > 1:
+        parts.insert(0, link("← Previous", source, page_path(base, number - 1)))
+    if number < total:
+        parts.append(link("Next →", source, page_path(base, number + 1)))
+    return "\n".join(parts) + "\n{ .tipkb-pager data-search-exclude }\n"
+
+
+def block(*parts: str) -> str:
+    """Join Markdown blocks with blank lines, leaving out empty ones."""
+    return "\n\n".join(p.strip("\n") for p in parts if p.strip()) + "\n"

@@ -1,0 +1,117 @@
+"""Pieces several pages share: page paths, tip lists, tag chips, phrase cards."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from . import pages_md as md
+from .model import Taxonomy, Term, Tip
+from .pages import Said, Site
+
+HOME = "index.md"
+SITUATIONS = "situations/index.md"
+TECHNIQUES = "techniques/index.md"
+PHRASES = "phrases/index.md"
+ARCHIVE = "archive/index.md"
+EDITORS = "editors/index.md"
+
+_POSSESSIVE = re.compile(r"['’]s\b")  # "customer's" is searched as "customer"
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+
+TIPS_PER_PAGE = 200  # a listing page stays well under 250 KB of HTML at any corpus size
+PHRASES_PER_PAGE = 150  # a phrase card (text, copy button, link) weighs about 3 tip links
+
+
+def tip_path(tip: Tip) -> str:
+    return f"tips/{tip.slug}.md"
+
+
+def term_path(taxonomy: Taxonomy, term: Term) -> str:
+    folder = "situations" if term.id in taxonomy.situation_ids else "techniques"
+    return f"{folder}/{term.id}/index.md"
+
+
+def badge(site: Site, tip: Tip) -> str:
+    """A visible `Draft` / `Scheduled` marker for tips shown only in a preview."""
+    status = site.status(tip)
+    return f'<span class="tipkb-badge">{status}</span>' if status else ""
+
+
+def tip_line(site: Site, source: str, tip: Tip) -> str:
+    """`[Title](…) · 8 July 2014` for lists of tips."""
+    parts = [md.link(tip.title, source, tip_path(tip))]
+    if tip.date:
+        parts.append(f'<span class="tipkb-date">{md.long_date(tip.date)}</span>')
+    parts.append(badge(site, tip))
+    return " ".join(p for p in parts if p)
+
+
+def tip_list(site: Site, source: str, tips: Sequence[Tip]) -> str:
+    if not tips:
+        return "No tips yet."
+    return "\n".join(f"- {tip_line(site, source, tip)}" for tip in tips)
+
+
+def chip(taxonomy: Taxonomy, source: str, term: Term, count: int | None = None) -> str:
+    kind = "situation" if term.id in taxonomy.situation_ids else "technique"
+    label = term.label if count is None else f"{term.label} ({count})"
+    return md.link(label, source, term_path(taxonomy, term), css=f".tipkb-chip .tipkb-chip--{kind}")
+
+
+def chips(taxonomy: Taxonomy, source: str, terms: Sequence[Term], title: str) -> str:
+    """A labelled row of tag chips, e.g. `Situations: [Upset customer] [Complaint]`."""
+    if not terms:
+        return ""
+    row = " ".join(chip(taxonomy, source, term) for term in terms)
+    return f'<span class="tipkb-chips__label">{title}</span> {row}\n{{ .tipkb-chips }}'
+
+
+def terms_of(taxonomy: Taxonomy, ids: Sequence[str]) -> list[Term]:
+    """Terms for ids, in the tip's order; ids the taxonomy lacks are skipped."""
+    found = (taxonomy.term(term_id) for term_id in dict.fromkeys(ids))
+    return [term for term in found if term is not None]
+
+
+def copy_button(phrase: str) -> str:
+    label = md.attr(f"Copy phrase: {phrase}")
+    return f'<button type="button" class="tipkb-copy" aria-label="{label}">Copy</button>'
+
+
+def phrase_card(site: Site, source: str, said: Said, *, with_tip: bool) -> str:
+    """One phrase to say, with its copy button (and, on hub pages, the tip it comes from)."""
+    text = f'<span class="tipkb-phrase-text">{md.text(said.phrase.text)}</span>'
+    card = f"{text} {copy_button(said.phrase.text)}"
+    if with_tip:
+        card += f" {md.link(said.tip.title, source, tip_path(said.tip), css='.tipkb-from')}"
+        card += f" {badge(site, said.tip)}".rstrip()
+    return card
+
+
+def phrase_list(site: Site, source: str, said: Sequence[Said], *, with_tip: bool = True) -> str:
+    """The "What to say" cards, wrapped so the theme can style them."""
+    if not said:
+        return ""
+    items = "\n".join(f"- {phrase_card(site, source, s, with_tip=with_tip)}" for s in said)
+    return f'<div class="tipkb-phrases" markdown>\n\n{items}\n\n</div>'
+
+
+def search_keywords(
+    taxonomy: Taxonomy, ids: Sequence[str], boost: float | None = None
+) -> dict[str, object]:
+    """Front matter feeding the site search the labels and synonyms of a page's terms.
+
+    Material's search indexes a page's `tags` as a field of their own, weighted
+    in mkdocs.yml; the page does not display them. So staff
+    wording ("yelling", "no idea") finds the tips tagged with the situation it
+    names, and the situation's own page first.
+    """
+    phrases = [p for term in terms_of(taxonomy, ids) for p in (term.label, *term.synonyms)]
+    # Each word once: a word repeated across synonyms ("customer") must not outweigh the rest.
+    text = _POSSESSIVE.sub("", " ".join(phrases).casefold())
+    words = dict.fromkeys(_WORD.findall(text))
+    # Hidden: they are search words, not labels (Zensical would show them).
+    meta: dict[str, object] = {"hide": ["tags"], "tags": list(words)} if words else {}
+    if boost is not None:
+        meta["search"] = {"boost": boost}
+    return meta

@@ -1,0 +1,123 @@
+"""Situation and technique pages, and the two index pages listing them.
+
+A term page opens with what search should find (label, description,
+synonyms); its long listings (phrases, tips) are left out of the search index
+and paginated, so no page grows without bound.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from . import pages_md as md
+from . import pages_parts as parts
+from .model import Term, Tip
+from .pages import Page, Said, Site
+
+# Situation pages come first when the query names the situation (its label or
+# a synonym); higher boosts let them crowd tips out of results for any query.
+SEARCH_BOOST = 3
+
+
+def term_pages(site: Site) -> list[Page]:
+    pages = [_index(site, "situations"), _index(site, "techniques")]
+    for term in site.taxonomy.situations + site.taxonomy.techniques:
+        pages += _term_pages(site, term)
+    return pages
+
+
+def _index(site: Site, kind: str) -> Page:
+    path = parts.SITUATIONS if kind == "situations" else parts.TECHNIQUES
+    terms = site.taxonomy.situations if kind == "situations" else site.taxonomy.techniques
+    intro = {
+        "situations": "What the customer in front of you is going through. Pick one for what to say and the tips behind it.",
+        "techniques": "What you can do about it. Each technique lists its tips and the phrases they recommend.",
+    }[kind]
+    return Page(path, md.block(f"# {kind.capitalize()}", intro, term_cards(site, path, terms)))
+
+
+def term_cards(site: Site, source: str, terms: tuple[Term, ...]) -> str:
+    """A grid of cards: label, tip count, description."""
+    if not terms:
+        return "None defined yet: add them to `content/taxonomy.yml`."
+    cards = []
+    for term in terms:
+        count = md.plural(len(site.tips_for(term)), "tip")
+        label = md.link(term.label, source, parts.term_path(site.taxonomy, term))
+        cards.append(f"- **{label}** · {count}\n\n    {md.text(term.description)}")
+    items = "\n\n".join(cards)
+    return f'<div class="grid cards tipkb-cards" markdown data-search-exclude>\n\n{items}\n\n</div>'
+
+
+def _term_pages(site: Site, term: Term) -> list[Page]:
+    base = parts.term_path(site.taxonomy, term)
+    tips = md.chunks(site.tips_for(term), parts.TIPS_PER_PAGE)
+    said = md.chunks(site.phrases_for(term), parts.PHRASES_PER_PAGE)
+    total = max(len(tips), len(said))
+    pages = []
+    for number in range(1, total + 1):
+        path = md.page_path(base, number)
+        page_tips = tips[number - 1] if number <= len(tips) else ()
+        page_said = said[number - 1] if number <= len(said) else ()
+        text = md.block(
+            _front(site, term, number),
+            _heading(term, number, total),
+            _intro(site, path, term) if number == 1 else "",
+            _phrases(site, path, term, page_said),
+            _helpers(site, path, term) if number == 1 else "",
+            _tips(site, path, term, page_tips, number),
+            md.pager(path, base, number, total),
+        )
+        pages.append(Page(path, text))
+    return pages
+
+
+def _front(site: Site, term: Term, number: int) -> str:
+    if number > 1:
+        return md.front_matter({"search": {"exclude": True}})
+    if term.id not in site.taxonomy.situation_ids:
+        return ""
+    return md.front_matter(parts.search_keywords(site.taxonomy, (term.id,), SEARCH_BOOST))
+
+
+def _heading(term: Term, number: int, total: int) -> str:
+    page = f" (page {number} of {total})" if number > 1 else ""
+    return f"# {md.text(term.label)}{page}"
+
+
+def _intro(site: Site, path: str, term: Term) -> str:
+    also = ""
+    if term.synonyms:
+        words = ", ".join(md.text(s) for s in term.synonyms)
+        also = f"Also: {words}\n{{ .tipkb-also }}"
+    count = md.plural(len(site.tips_for(term)), "tip")
+    return md.block(md.text(term.description), also, f"{count}.\n{{ .tipkb-count }}")
+
+
+def _phrases(site: Site, path: str, term: Term, said: Sequence[Said]) -> str:
+    if not said:
+        return ""
+    heading = "## What to say { #what-to-say data-search-exclude }"
+    return md.block(heading, parts.phrase_list(site, path, said))
+
+
+def _helpers(site: Site, path: str, term: Term) -> str:
+    """For a situation, the techniques its tips use most; for a technique, the situations."""
+    taxonomy = site.taxonomy
+    is_situation = term.id in taxonomy.situation_ids
+    others = taxonomy.techniques if is_situation else taxonomy.situations
+    counts = Counter(t for tip in site.tips_for(term) for t in set(tip.tags))
+    ranked = sorted((t for t in others if counts[t.id]), key=lambda t: -counts[t.id])
+    if not ranked:
+        return ""
+    title = "Techniques that help" if is_situation else "Situations it helps with"
+    row = " ".join(parts.chip(taxonomy, path, t, counts[t.id]) for t in ranked)
+    anchor = "techniques" if is_situation else "situations"
+    return md.block(f"## {title} {{ #{anchor} data-search-exclude }}", f"{row}\n{{ .tipkb-chips }}")
+
+
+def _tips(site: Site, path: str, term: Term, tips: Sequence[Tip], number: int) -> str:
+    if not tips and number > 1:
+        return ""
+    return md.block("## Tips { #tips data-search-exclude }", parts.tip_list(site, path, tips))

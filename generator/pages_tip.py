@@ -1,0 +1,79 @@
+"""The tip page: title, date, tags, the body, what to say, related tips.
+
+Nothing on it grows with the corpus: related tips are capped, so a tip page
+weighs the same among 40 tips or 10,000.
+"""
+
+from __future__ import annotations
+
+from . import pages_md as md
+from . import pages_parts as parts
+from .model import SERIES_TOW, Tip
+from .pages import Page, Said, Site
+
+MAX_RELATED = 5
+
+
+def tip_page(site: Site, tip: Tip) -> Page:
+    path = parts.tip_path(tip)
+    text = md.block(
+        md.front_matter(parts.search_keywords(site.taxonomy, tip.tags)),
+        f"# {md.text(tip.title)}",
+        _meta_line(site, tip),
+        _notice(site, tip),
+        parts.chips(
+            site.taxonomy, path, parts.terms_of(site.taxonomy, tip.situations), "Situations"
+        ),
+        parts.chips(
+            site.taxonomy, path, parts.terms_of(site.taxonomy, tip.techniques), "Techniques"
+        ),
+        _excerpt_note(tip),
+        tip.body,
+        _what_to_say(site, path, tip),
+        _related(site, path, tip),
+    )
+    return Page(path, text)
+
+
+def _meta_line(site: Site, tip: Tip) -> str:
+    items = [md.long_date(tip.date) if tip.date else "Undated"]
+    if tip.series == SERIES_TOW:
+        items.append("Tip of the Week")
+    items.append(parts.badge(site, tip))
+    return " · ".join(i for i in items if i) + "\n{ .tipkb-meta }"
+
+
+def _notice(site: Site, tip: Tip) -> str:
+    status = site.status(tip)
+    if status == "Draft":
+        return '!!! warning "Draft"\n    Not published: remove `draft: true` to publish this tip.'
+    if status == "Scheduled" and tip.date:
+        return (
+            f'!!! info "Scheduled"\n    Appears on the published site on {md.long_date(tip.date)}.'
+        )
+    return ""
+
+
+def _excerpt_note(tip: Tip) -> str:
+    if tip.kind != "excerpt":
+        return ""
+    return (
+        '!!! note "Excerpt only"\n'
+        "    Only the teaser of this tip was imported; the rest of the original post is missing."
+    )
+
+
+def _what_to_say(site: Site, path: str, tip: Tip) -> str:
+    said = [Said(p, tip) for p in tip.phrases]
+    if not said:
+        return ""
+    heading = "## What to say { #what-to-say }"
+    return md.block(heading, parts.phrase_list(site, path, said, with_tip=False))
+
+
+def _related(site: Site, path: str, tip: Tip) -> str:
+    related = site.related_to(tip)[:MAX_RELATED]
+    if not related:
+        return ""
+    heading = "## Related tips { #related-tips data-search-exclude }"
+    return md.block(heading, parts.tip_list(site, path, related))

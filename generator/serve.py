@@ -1,0 +1,85 @@
+"""Preview the site while editing: build, serve on 127.0.0.1, rebuild and reload on change.
+
+Uses MkDocs' live-reload server, but every rebuild goes through our own
+`build()`, so the preview shows exactly what `tipkb build --drafts` would.
+The preview site lives in a temporary folder, never in `site/`.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+from mkdocs.livereload import LiveReloadServer
+
+from .build import build, default_config
+from .errors import BuildError, TipkbError
+
+log = logging.getLogger(__name__)
+
+
+def preview_server(
+    content_dir: Path,
+    site_dir: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    drafts: bool = True,
+    build_dir: Path = Path("build/serve"),
+    config_file: Path | None = None,
+) -> LiveReloadServer:
+    """Build once (failing loudly), then return a server that rebuilds on every change.
+
+    The server is not yet listening: call its `serve()` (which blocks) and
+    `shutdown()` to stop it.
+    """
+    config_file = config_file or default_config()
+
+    def rebuild() -> None:
+        try:
+            build(
+                content_dir, site_dir, drafts=drafts, build_dir=build_dir, config_file=config_file
+            )
+        except TipkbError as err:
+            # Keep serving the last good site; the editor fixes the file and saves again.
+            log.error("%s\nBuild failed; still showing the last good version.", err)
+
+    build(content_dir, site_dir, drafts=drafts, build_dir=build_dir, config_file=config_file)
+    server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir))
+    for path in (content_dir, config_file, config_file.parent / "theme"):
+        if path.exists():
+            server.watch(str(path))
+    return server
+
+
+def serve(
+    content_dir: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    drafts: bool = True,
+    build_dir: Path = Path("build/serve"),
+    config_file: Path | None = None,
+) -> None:
+    """Serve the preview until Ctrl+C."""
+    with tempfile.TemporaryDirectory(prefix="tipkb-serve-") as tmp:
+        server = preview_server(
+            content_dir,
+            Path(tmp) / "site",
+            host=host,
+            port=port,
+            drafts=drafts,
+            build_dir=build_dir,
+            config_file=config_file,
+        )
+        shown = "shown" if drafts else "hidden"
+        log.info("Serving on http://%s:%d/ (drafts %s); press Ctrl+C to stop.", host, port, shown)
+        try:
+            server.serve()  # binds the port first: an OSError here means it is taken
+        except OSError as err:
+            raise BuildError(f"cannot serve on {host}:{port}: {err.strerror}; try --port") from None
+        except KeyboardInterrupt:
+            log.info("Stopped.")
+        finally:
+            server.shutdown()

@@ -1,0 +1,171 @@
+"""End to end in a real browser: Debian's Chromium, driven by Playwright, on the built site.
+
+The site is served from 127.0.0.1 under a sub-path, as on an intranet; any
+request for another host fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from test_build import serve_sub_path
+
+from generator.build import build
+from generator.content import load_content
+from generator.evaluate_search import load_queries, score_rankings
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).parent.parent
+QUERIES = Path(__file__).parent / "labels" / "queries.yml"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's chromium at /usr/bin/chromium (.ci/run installs it)",
+    ),
+]
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright comes with the test extras"
+)
+
+
+@pytest.fixture(scope="module")
+def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("browser")
+    build(ROOT / "content", tmp / "site", strict=True, build_dir=tmp / "build")
+    with serve_sub_path(tmp / "site") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[sync_api.Browser]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Tab:
+    """A page of a fresh browser context, and the outside requests it tried to make."""
+
+    page: sync_api.Page
+    base: str
+    outside: list[str] = field(default_factory=list)
+
+
+def open_tab(browser: sync_api.Browser, base: str, width: int = 1280) -> Tab:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    origin = base.split("/kb/")[0]
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+    tab = Tab(context.new_page(), base)
+
+    def only_local(route: sync_api.Route) -> None:
+        if urlsplit(route.request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            tab.outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    return tab
+
+
+@pytest.fixture
+def tab(browser: sync_api.Browser, site_url: str) -> Iterator[Tab]:
+    tab = open_tab(browser, site_url)
+    yield tab
+    tab.page.context.close()
+
+
+def site_search(tab: Tab, query: str) -> list[str]:
+    """Type a query into the site's search box; the result pages, best first, relative to the site."""
+    page = tab.page
+    if not page.url.startswith(tab.base):
+        page.goto(tab.base)
+    meta = "document.querySelector('.md-search-result__meta').textContent"
+    page.wait_for_function(f"() => !/Initializing/.test({meta})")  # index loaded
+    box = page.locator("input.md-search__input")
+    box.fill(query)
+    box.press("End")  # the theme searches on key events, not on `fill`
+    # Results are computed in a worker; read them once they stop changing.
+    previous: list[str] | None = None
+    while True:
+        page.wait_for_timeout(200)
+        hrefs = page.eval_on_selector_all(
+            ".md-search-result__item > a.md-search-result__link", "links => links.map(a => a.href)"
+        )
+        if hrefs == previous:
+            break
+        previous = hrefs
+    prefix = urlsplit(tab.base).path
+    return [urlsplit(href).path.removeprefix(prefix) for href in hrefs]
+
+
+def test_search_finds_the_situation_and_a_phrase_is_copied(tab: Tab) -> None:
+    results = site_search(tab, "angry customer")
+    assert "situations/upset-customer/" in results[:3], results[:5]
+    tab.page.click(".md-search-result__item > a[href*='situations/upset-customer/']")
+    tab.page.wait_for_url(re.compile(r"/kb/situations/upset-customer/"))
+    phrases = tab.page.locator(".tipkb-phrase-text")
+    assert phrases.count() > 0 and phrases.first.is_visible()
+    first = tab.page.locator(".tipkb-copy").first
+    assert first.get_attribute("aria-label") == f"Copy phrase: {phrases.first.inner_text()}"
+    first.click()
+    assert tab.page.evaluate("navigator.clipboard.readText()") == phrases.first.inner_text()
+    assert first.inner_text() == "Copied"
+    assert tab.outside == []
+
+
+def test_copy_works_from_the_keyboard_and_without_the_clipboard_api(tab: Tab) -> None:
+    # Plain-http intranet sites are no "secure context": the script must fall back.
+    tab.page.add_init_script("Object.defineProperty(window, 'isSecureContext', {value: false})")
+    tab.page.goto(urljoin(tab.base, "phrases/"))
+    assert tab.page.evaluate("window.isSecureContext") is False  # so the fallback must copy
+    button = tab.page.locator(".tipkb-copy").nth(1)
+    text = tab.page.locator(".tipkb-phrase-text").nth(1).inner_text()
+    button.focus()
+    tab.page.keyboard.press("Enter")
+    assert tab.page.evaluate("navigator.clipboard.readText()") == text
+    assert tab.outside == []
+
+
+@pytest.mark.parametrize("path", ["", "situations/upset-customer/", "phrases/"])
+def test_pages_fit_a_phone_screen(browser: sync_api.Browser, site_url: str, path: str) -> None:
+    tab = open_tab(browser, site_url, width=390)
+    try:
+        tab.page.goto(urljoin(site_url, path))
+        assert tab.page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert tab.outside == []
+    finally:
+        tab.page.context.close()
+
+
+def test_labelled_queries_through_the_site_search(tab: Tab) -> None:
+    """The search helper's labelled queries, typed into the site's own search box.
+
+    Reports the same hit@3 and MRR@10 as `tipkb eval search`, over the tip
+    pages among the results (hub pages are skipped, not counted as misses).
+    """
+    slugs = [tip.slug for tip in load_content(ROOT / "content").tips]
+    rankings = []
+    for labelled in load_queries(QUERIES, slugs):
+        pages = site_search(tab, labelled.query)
+        ranked = [p.removeprefix("tips/").strip("/") for p in pages if p.startswith("tips/")]
+        rankings.append((ranked[:10], labelled.relevant))
+    print(f"site search over the labelled queries: {score_rankings(rankings)}")
+    assert tab.outside == []

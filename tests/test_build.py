@@ -1,0 +1,441 @@
+"""Whole-site builds: the committed content in strict mode, and what a build promises.
+
+Hub-only navigation, nothing requested from outside hosts, working under a
+sub-path, byte-identical rebuilds, atomic publishing, drafts left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import http.server
+import json
+import logging
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from generator.build import BuildReport, build
+from generator.content import load_content
+from generator.errors import BuildError, ContentError
+from generator.pages_terms import SEARCH_BOOST
+
+ROOT = Path(__file__).parent.parent
+CONTENT = ROOT / "content"
+FIXTURE = Path(__file__).parent / "fixtures" / "site"
+TODAY = dt.date(2025, 6, 1)  # the fixture's draft and 2099 tip stay unpublished
+NAV = ["Home", "Situations", "Techniques", "Phrase book", "Archive", "For editors"]
+# Attributes through which a page makes the browser fetch something.
+FETCHING = {
+    "script": "src",
+    "link": "href",
+    "img": "src",
+    "iframe": "src",
+    "source": "src",
+    "video": "src",
+    "audio": "src",
+    "embed": "src",
+    "object": "data",
+    "form": "action",
+}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def _logs_reach_pytest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CLI run in this process stops `generator` records from reaching the root logger."""
+    monkeypatch.setattr(logging.getLogger("generator"), "propagate", True)
+
+
+class Links(HTMLParser):
+    """Every (tag, attribute, url) of a page, plus the links of its primary navigation."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[tuple[str, str, str]] = []
+        self.nav: list[tuple[str, str]] = []
+        self._nav_depth = 0
+        self._href = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k: v or "" for k, v in attrs}
+        for name in ("href", "src", "data", "action"):
+            if name in values:
+                self.urls.append((tag, name, values[name]))
+        if tag == "nav" and "md-nav--primary" in values.get("class", ""):
+            self._nav_depth = 1
+        elif tag == "nav" and self._nav_depth:
+            self._nav_depth += 1
+        if self._nav_depth == 1 and tag == "a":  # deeper: the page's table of contents
+            self._href = values.get("href", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "nav" and self._nav_depth:
+            self._nav_depth -= 1
+        if tag == "a":
+            self._href = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._href and data.strip():
+            self.nav.append((data.strip(), self._href))
+
+
+def links(html_file: Path) -> Links:
+    parser = Links()
+    parser.feed(html_file.read_text(encoding="utf-8"))
+    return parser
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[BuildReport, Path]:
+    """The committed content, built in strict mode."""
+    tmp = tmp_path_factory.mktemp("site")
+    report = build(CONTENT, tmp / "site", strict=True, build_dir=tmp / "build")
+    return report, tmp / "site"
+
+
+def html_pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+# --- the committed content -------------------------------------------------------------------
+
+
+def test_strict_build_publishes_every_tip(built: tuple[BuildReport, Path]) -> None:
+    report, site = built
+    tips = load_content(CONTENT).tips
+    assert report.tips == len(tips) > 0
+    assert report.warnings == 0
+    for tip in tips:
+        assert (site / "tips" / tip.slug / "index.html").is_file(), tip.slug
+    for hub in ("situations", "techniques", "phrases", "archive", "editors"):
+        assert (site / hub / "index.html").is_file()
+
+
+def test_navigation_lists_only_the_hubs(built: tuple[BuildReport, Path]) -> None:
+    _, site = built
+    for page in (site / "index.html", next((site / "tips").rglob("index.html"))):
+        nav = links(page).nav
+        assert [title for title, _ in nav if title != "Customer Service Tips"] == NAV, page
+        assert not [href for _, href in nav if "tips/" in href]
+
+
+def test_no_page_fetches_anything_from_another_host(built: tuple[BuildReport, Path]) -> None:
+    _, site = built
+    for page in html_pages(site):
+        for tag, attr, url in links(page).urls:
+            if FETCHING.get(tag) == attr:
+                assert not urlsplit(url).scheme and not url.startswith("//"), (page, tag, url)
+        text = page.read_text(encoding="utf-8")
+        # Material's script loads mermaid from a CDN only for a mermaid diagram.
+        assert 'class="mermaid"' not in text and "fonts.googleapis" not in text, page
+
+
+def test_outside_links_come_only_from_tip_text(built: tuple[BuildReport, Path]) -> None:
+    """An <a> to another host is fine (a click, not a fetch) only where an editor wrote it."""
+    _, site = built
+    written = "\n".join(tip.body for tip in load_content(CONTENT).tips)
+    for page in html_pages(site):
+        for tag, _, url in links(page).urls:
+            if tag == "a" and urlsplit(url).scheme in ("http", "https"):
+                assert url in written, (page, url)
+
+
+def test_stylesheets_fetch_nothing_from_another_host(built: tuple[BuildReport, Path]) -> None:
+    _, site = built
+    for sheet in site.rglob("*.css"):
+        text = sheet.read_text(encoding="utf-8")
+        assert "@import" not in text, sheet
+        for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", text):
+            assert url.startswith("data:") or not urlsplit(url).scheme, (sheet, url)
+
+
+def test_our_script_and_styles_name_no_host() -> None:
+    for asset in (ROOT / "theme").rglob("*"):
+        if asset.suffix in (".js", ".css", ".html"):
+            assert "://" not in asset.read_text(encoding="utf-8"), asset
+
+
+def test_pages_stay_small(built: tuple[BuildReport, Path]) -> None:
+    _, site = built
+    sizes = {p: p.stat().st_size for p in html_pages(site)}
+    assert max(sizes.values()) < 250_000
+    assert max(s for p, s in sizes.items() if "tips" in p.parts) < 40_000
+
+
+def test_site_search_ranks_situation_pages_by_label_and_synonyms(
+    built: tuple[BuildReport, Path],
+) -> None:
+    _, site = built
+    docs = json.loads((site / "search" / "search_index.json").read_text())["docs"]
+    taxonomy = load_content(CONTENT).taxonomy
+    by_location = {d["location"]: d for d in docs}
+    for term in taxonomy.situations:
+        doc = by_location[f"situations/{term.id}/"]
+        assert doc["boost"] == SEARCH_BOOST
+        tags = " ".join(doc["tags"])
+        for words in (term.label, *term.synonyms):
+            assert all(w in tags for w in re.findall(r"[a-z0-9]+", words.casefold())), words
+    # Lists of other tips would make every hub and tip match every query.
+    assert not [d for d in docs if d["location"].endswith("#related-tips")]
+    assert not [d for d in docs if d["location"].startswith(("archive/", "phrases/"))]
+
+
+@contextmanager
+def serve_sub_path(site: Path) -> Iterator[str]:
+    """Serve a built site under http://127.0.0.1:PORT/kb/, as an intranet server might."""
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def translate_path(self, path: str) -> str:
+            if not path.startswith("/kb/"):
+                return str(site / "does-not-exist")
+            return super().translate_path(path[len("/kb") :])
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    class Server(http.server.ThreadingHTTPServer):
+        def handle_error(self, request: object, client_address: object) -> None:
+            if not isinstance(sys.exc_info()[1], ConnectionError):  # a browser hung up: fine
+                super().handle_error(request, client_address)
+
+    server = Server(("127.0.0.1", 0), functools.partial(Handler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/kb/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def sub_path_server(built: tuple[BuildReport, Path]) -> Iterator[str]:
+    with serve_sub_path(built[1]) as url:
+        yield url
+
+
+def test_every_link_works_under_a_sub_path(
+    built: tuple[BuildReport, Path], sub_path_server: str
+) -> None:
+    _, site = built
+    checked: set[str] = set()
+    for page in html_pages(site):
+        if page.name == "404.html":  # served for any missing path; its links are root-based
+            continue
+        page_url = urljoin(sub_path_server, page.relative_to(site).as_posix())
+        for _, _, url in links(page).urls:
+            target = urljoin(page_url, url).split("#")[0].split("?")[0]
+            if urlsplit(target).hostname != "127.0.0.1" or target in checked:
+                continue
+            checked.add(target)
+            assert target.startswith(sub_path_server), (page, url)
+            with urllib.request.urlopen(target) as response:
+                assert response.status == 200, (page, url)
+    assert len(checked) > 50
+
+
+# --- what every build promises (on the small fixture: fast) ------------------------------------
+
+
+def build_fixture(tmp: Path, name: str = "site", **options: object) -> BuildReport:
+    return build(FIXTURE, tmp / name, build_dir=tmp / "build", today=TODAY, **options)
+
+
+@pytest.mark.parametrize("content", [FIXTURE, CONTENT], ids=["fixture", "committed"])
+def test_two_builds_are_byte_identical(tmp_path: Path, content: Path) -> None:
+    build(content, tmp_path / "one", build_dir=tmp_path / "b1", today=TODAY, strict=True)
+    build(content, tmp_path / "two", build_dir=tmp_path / "b2", today=TODAY, strict=True)
+    one, two = tree(tmp_path / "one"), tree(tmp_path / "two")
+    assert one.keys() == two.keys()
+    assert [path for path in one if one[path] != two[path]] == []
+
+
+def test_drafts_and_future_tips_are_left_out_unless_asked(tmp_path: Path) -> None:
+    report = build_fixture(tmp_path, strict=True)
+    assert report.left_out == 2
+    assert not (tmp_path / "site" / "tips" / "a-draft-tip").exists()
+    assert not (tmp_path / "site" / "tips" / "a-scheduled-tip").exists()
+    index = (tmp_path / "site" / "search" / "search_index.json").read_text()
+    assert "A Draft Tip" not in index and "A Scheduled Tip" not in index
+    build_fixture(tmp_path, "preview", strict=True, drafts=True)
+    draft = tmp_path / "preview" / "tips" / "a-draft-tip" / "index.html"
+    assert '<span class="tipkb-badge">Draft</span>' in draft.read_text()
+
+
+def test_build_logs_each_stage(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="generator"):
+        report = build_fixture(tmp_path)
+    stages = [name for name, _ in report.stages]
+    assert stages == ["load + validate", "tag + phrases", "index + related", "pages", "mkdocs"]
+    assert "load + validate: 6 tips (" in caplog.text
+    assert not [r for r in caplog.records if r.name.startswith("mkdocs")]  # MkDocs' chatter
+
+
+def broken_content(tmp_path: Path) -> Path:
+    """The fixture plus a tip linking to a page that does not exist."""
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE, content)
+    tip = content / "tips" / "2025-05-13-questions-to-guide-you-to-empathy.md"
+    tip.write_text(tip.read_text() + "\nSee [the old tip](missing-tip.md).\n")
+    return content
+
+
+def test_mkdocs_warnings_are_shown_and_fail_a_strict_build(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    content = broken_content(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="generator"):
+        report = build(content, tmp_path / "site", build_dir=tmp_path / "build", today=TODAY)
+    assert report.warnings >= 1 and "missing-tip.md" in caplog.text
+    with pytest.raises(BuildError, match="strict"):
+        build(content, tmp_path / "site", build_dir=tmp_path / "build", today=TODAY, strict=True)
+
+
+def test_a_failed_build_leaves_the_previous_site_intact(tmp_path: Path) -> None:
+    build_fixture(tmp_path, strict=True)
+    before = tree(tmp_path / "site")
+    with pytest.raises(BuildError):
+        build(
+            broken_content(tmp_path),
+            tmp_path / "site",
+            build_dir=tmp_path / "build",
+            today=TODAY,
+            strict=True,
+        )
+    assert tree(tmp_path / "site") == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site-")] == []
+
+
+def test_invalid_content_stops_before_anything_is_written(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE, content)
+    (content / "tips" / "2025-05-06-negate-the-nervousness.md").write_text(
+        "---\ntitle: [\n---\nx\n"
+    )
+    with pytest.raises(ContentError):
+        build(content, tmp_path / "site", build_dir=tmp_path / "build", today=TODAY)
+    assert not (tmp_path / "site").exists() and not (tmp_path / "build").exists()
+
+
+def test_a_killed_build_leaves_the_previous_site_intact(tmp_path: Path) -> None:
+    build_fixture(tmp_path, strict=True)
+    before = tree(tmp_path / "site")
+    script = (
+        "import datetime, pathlib, time, mkdocs.commands.build as b\n"
+        "from generator.build import build\n"
+        "real = b.build\n"
+        "def slow(config, **kw):\n"
+        "    real(config, **kw)\n"
+        "    print('built', flush=True)\n"
+        "    time.sleep(60)\n"  # killed here: the new site is complete but not swapped in
+        "b.build = slow\n"
+        f"build(pathlib.Path({str(FIXTURE)!r}), pathlib.Path({str(tmp_path / 'site')!r}),"
+        f" build_dir=pathlib.Path({str(tmp_path / 'build')!r}), drafts=True)\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    ) as child:
+        try:
+            assert child.stdout is not None and child.stdout.readline() == "built\n"
+            leftovers = list(tmp_path.glob(".site-build-*"))
+            assert leftovers and (leftovers[0] / "tips" / "a-draft-tip").is_dir()
+        finally:
+            os.kill(child.pid, signal.SIGKILL)
+    assert tree(tmp_path / "site") == before
+    build_fixture(tmp_path, strict=True)  # the next build clears what the killed one left
+    assert list(tmp_path.glob(".site-*")) == []
+
+
+def test_a_site_lost_mid_swap_is_restored_and_leftovers_removed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = tmp_path / ".site-old-x1"  # a build killed between its two renames
+    old.mkdir()
+    (old / "index.html").write_text("previous site")
+    (tmp_path / ".site-build-x2").mkdir()
+    with caplog.at_level(logging.WARNING, logger="generator"):
+        build_fixture(tmp_path)
+    assert "restoring" in caplog.text
+    assert (tmp_path / "site" / "tips").is_dir()
+    assert list(tmp_path.glob(".site-*")) == []
+
+
+def test_the_build_command_reports_and_exits_nonzero_on_bad_content(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "generator", "build", "--content", str(FIXTURE)]
+    done = subprocess.run(
+        [*command, "--site", str(tmp_path / "site"), "--strict"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "load + validate: 6 tips" in done.stdout + done.stderr
+    assert done.stdout.strip().splitlines()[-1].startswith(f"Built {tmp_path / 'site'}")
+    bad = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--content", str(tmp_path / "nowhere")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+
+
+# --- preview server ------------------------------------------------------------------------
+
+
+def test_serve_rebuilds_when_a_tip_changes(tmp_path: Path) -> None:
+    from generator.serve import preview_server
+
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE, content)
+    server = preview_server(content, tmp_path / "site", port=0, build_dir=tmp_path / "build")
+    thread = threading.Thread(target=server.serve, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{wait_for_port(server)}/tips/negate-the-nervousness/"
+        assert "Negate the Nervousness" in fetch(url)
+        tip = content / "tips" / "2025-05-06-negate-the-nervousness.md"
+        tip.write_text(tip.read_text().replace("title: Negate", "title: Defeat"))
+        deadline = time.monotonic() + 30
+        while "Defeat the Nervousness" not in fetch(url):
+            assert time.monotonic() < deadline, "the preview was not rebuilt"
+            time.sleep(0.2)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def wait_for_port(server: http.server.HTTPServer) -> int:
+    deadline = time.monotonic() + 10
+    while not server.server_address[1]:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return server.server_address[1]
+
+
+def fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.read().decode()
+    except urllib.error.URLError:
+        return ""

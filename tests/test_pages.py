@@ -1,0 +1,261 @@
+"""Page generation: golden files, escaping, drafts, pagination, links, writing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import markdown
+import pytest
+import yaml
+from golden import MODES, TODAY, differences, fixture_site, rendered
+
+from generator import pages_md as md
+from generator.errors import BuildError
+from generator.model import Phrase, Taxonomy, Term, Tip
+from generator.pages import Page, Site, render_pages, visible_tips, write_pages
+from generator.pages_parts import PHRASES_PER_PAGE, TIPS_PER_PAGE
+from generator.schema import FIELDS
+
+ROOT = Path(__file__).parent.parent
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+EXPLICIT_ID = re.compile(r"\{[^}]*#([\w-]+)")
+
+
+def to_html(text: str) -> str:
+    """Render Markdown with the extensions mkdocs.yml enables, as MkDocs would."""
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    names, settings = [], {}
+    for item in config["markdown_extensions"]:
+        name = item if isinstance(item, str) else next(iter(item))
+        names.append(name)
+        if isinstance(item, dict):
+            settings[name] = item[name] or {}
+    body = text.split("---\n", 2)[2] if text.startswith("---\n") else text
+    return markdown.Markdown(extensions=names, extension_configs=settings).convert(body)
+
+
+class Elements(HTMLParser):
+    """Start tags with their attributes, and the text of a chosen element."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.h1 = ""
+        self._in_h1 = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+        self._in_h1 = self._in_h1 or tag == "h1"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_h1 = self._in_h1 and tag != "h1"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_h1:
+            self.h1 += data
+
+
+def parse(html: str) -> Elements:
+    parser = Elements()
+    parser.feed(html)
+    return parser
+
+
+# --- golden files ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_pages_match_golden_files(mode: str) -> None:
+    diffs = differences(mode)
+    assert not diffs, "generated pages changed; review and run `make golden`:\n" + "".join(diffs)
+
+
+def test_preview_marks_drafts_and_scheduled_tips_and_published_leaves_them_out() -> None:
+    published, preview = rendered("published"), rendered("preview")
+    assert "tips/a-draft-tip.md" not in published
+    assert "tips/a-scheduled-tip.md" not in published
+    leaks = ("A Draft Tip", "A Scheduled Tip", "tipkb-badge")
+    assert not [path for path, text in published.items() if any(s in text for s in leaks)]
+    assert '!!! warning "Draft"' in preview["tips/a-draft-tip.md"]
+    assert '!!! info "Scheduled"' in preview["tips/a-scheduled-tip.md"]
+    assert '<span class="tipkb-badge">Draft</span>' in preview["archive/index.md"]
+
+
+@pytest.mark.parametrize("drafts", [False, True])
+def test_this_weeks_tip_is_the_newest_published_dated_tip(drafts: bool) -> None:
+    # The draft (2025-05-20) and the scheduled tip (2099) are newer but not published.
+    assert fixture_site(drafts).this_week.slug == "questions-to-guide-you-to-empathy"
+
+
+@pytest.mark.parametrize(
+    ("draft", "date", "shown"),
+    [
+        (False, TODAY, True),
+        (False, None, True),
+        (False, TODAY + dt.timedelta(days=1), False),
+        (True, TODAY - dt.timedelta(days=1), False),
+    ],
+)
+def test_visible_tips_leave_out_drafts_and_future_tips(
+    draft: bool, date: dt.date | None, shown: bool
+) -> None:
+    tip = Tip(title="T", slug="t", body="B\n", date=date, draft=draft)
+    assert bool(visible_tips([tip], TODAY)) is shown
+    assert visible_tips([tip], TODAY, drafts=True) == (tip,)
+
+
+# --- escaping ------------------------------------------------------------------------------
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[click me](javascript:alert(1))",
+    'Calm {: onclick="alert(1)" }',
+    "`code` \\ back *em* _u_ [x]",
+    "# Not a heading",
+    "1. Not a list",
+    "- not a list",
+    "A & B | C \"double\" 'single' &amp;",
+    "<!-- hidden --> text",
+]
+
+
+def hostile_site(text: str) -> Site:
+    term = Term(id="angry", label=text, description=text, synonyms=(text,))
+    tip = Tip(
+        title=text,
+        slug="hostile",
+        body="A harmless body.\n",
+        date=TODAY,
+        summary=text,
+        situations=("angry",),
+        phrases=(Phrase(text),),
+    )
+    return Site((tip,), Taxonomy(situations=(term,)), {}, TODAY)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_content_text_cannot_inject_markup(text: str) -> None:
+    for page in render_pages(hostile_site(text)):
+        for tag, attrs in parse(to_html(page.text)).tags:
+            assert tag not in ("script", "img", "iframe"), (page.path, tag)
+            assert not [a for a in attrs if a.startswith("on")], (page.path, tag, attrs)
+            assert not attrs.get("href", "").startswith("javascript:"), (page.path, attrs)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_content_text_renders_as_written(text: str) -> None:
+    pages = {p.path: p.text for p in render_pages(hostile_site(text))}
+    html = parse(to_html(pages["tips/hostile.md"]))
+    assert html.h1.removesuffix("¶") == text  # ¶: the permalink MkDocs adds
+    labels = [a["aria-label"] for tag, a in html.tags if tag == "button"]
+    assert labels == [f"Copy phrase: {text}"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "escaped"), [("a  b\n c", "a b c"), ("2014. Year", "2014\\. Year")]
+)
+def test_text_collapses_whitespace_and_escapes_block_syntax(raw: str, escaped: str) -> None:
+    assert md.text(raw) == escaped
+
+
+# --- links and pagination ---------------------------------------------------------------------
+
+
+def big_site(tips: int, phrases_per_tip: int) -> Site:
+    """One situation and one technique shared by many tips, over several years."""
+    taxonomy = Taxonomy(
+        situations=(Term("busy", "Busy day", "Many customers at once."),),
+        techniques=(Term("triage", "Triage", "Most urgent first."),),
+    )
+    corpus = tuple(
+        Tip(
+            title=f"Tip number {n}",
+            slug=f"tip-{n}",
+            body="Body.\n",
+            date=TODAY - dt.timedelta(days=7 * n),
+            situations=("busy",),
+            techniques=("triage",),
+            phrases=tuple(Phrase(f"Phrase {p} of tip {n}.") for p in range(phrases_per_tip)),
+        )
+        for n in range(tips)
+    )
+    return Site(visible_tips(corpus, TODAY), taxonomy, {}, TODAY)
+
+
+def broken_links(pages: tuple[Page, ...]) -> list[str]:
+    """Links to pages or heading ids that do not exist (what `mkdocs build --strict` rejects)."""
+    texts = {p.path: p.text for p in pages}
+    broken = []
+    for page in pages:
+        for target in LINK.findall(page.text):
+            path, _, anchor = target.partition("#")
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page.path), path))
+            resolved = page.path if not path else resolved
+            if resolved not in texts or (
+                anchor and anchor not in EXPLICIT_ID.findall(texts[resolved])
+            ):
+                broken.append(f"{page.path}: {target}")
+    return broken
+
+
+@pytest.mark.parametrize(
+    "site",
+    [fixture_site(False), fixture_site(True), big_site(450, 2)],
+    ids=["published", "preview", "paginated"],
+)
+def test_every_generated_link_points_at_a_generated_page(site: Site) -> None:
+    assert broken_links(render_pages(site)) == []
+
+
+def test_hub_pages_paginate_and_list_every_item_once() -> None:
+    site = big_site(450, 2)
+    pages = {p.path: p.text for p in render_pages(site)}
+    situation = [pages[p] for p in sorted(pages) if p.startswith("situations/busy/")]
+    assert len(situation) == 6  # 900 phrases at 150 a page
+    cards = [text.count('class="tipkb-copy"') for text in situation]
+    tips = [len(re.findall(r"^- \[Tip number", text, re.M)) for text in situation]
+    assert max(cards) <= PHRASES_PER_PAGE and sum(cards) == 900
+    assert max(tips) <= TIPS_PER_PAGE and sum(tips) == 450
+    archive = [pages[p] for p in pages if p.startswith("archive/")]
+    assert sum(len(re.findall(r"^- \[Tip number", t, re.M)) for t in archive) == 450
+    assert any("(continued)" in t for t in archive)  # a year spans two pages
+
+
+def test_tip_pages_do_not_grow_with_the_corpus() -> None:
+    small = {p.path: p.text for p in render_pages(big_site(5, 2))}
+    large = {p.path: p.text for p in render_pages(big_site(500, 2))}
+    assert small["tips/tip-3.md"] == large["tips/tip-3.md"]
+
+
+def test_editors_page_lists_every_front_matter_field_and_tag_id() -> None:
+    text = rendered("published")["editors/index.md"]
+    for field in FIELDS:
+        assert f"| `{field.name}` |" in text
+    for term_id in ("upset-customer", "long-wait", "coworker-blamed", "empathy", "apology"):
+        assert f"`{term_id}`" in text
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def test_write_pages_writes_only_changes_and_removes_stale_files(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    first = write_pages([Page("a.md", "A\n"), Page("x/b.md", "B\n")], docs)
+    assert (first.written, first.removed) == (2, 0)
+    before = (docs / "a.md").stat().st_mtime_ns
+    second = write_pages([Page("a.md", "A\n"), Page("c.md", "C\n")], docs)
+    assert (second.written, second.removed) == (1, 1)
+    assert (docs / "a.md").stat().st_mtime_ns == before
+    assert sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*")) == ["a.md", "c.md"]
+
+
+@pytest.mark.parametrize("path", ["../evil.md", "x/../../evil.md", "/etc/evil.md"])
+def test_write_pages_refuses_paths_outside_the_docs_folder(tmp_path: Path, path: str) -> None:
+    with pytest.raises(BuildError, match="leaves"):
+        write_pages([Page(path, "x")], tmp_path / "docs")
+    assert not (tmp_path / "evil.md").exists()
