@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,8 @@ from .content import load_content
 from .errors import BuildError
 from .model import Content, Tip
 from .pages import Site, WriteStats, render_pages, visible_tips, write_pages
+from .search import related_tips, update_index
+from .tagcache import tag_all
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -84,15 +86,19 @@ def build(
     content = _stage(
         stages, "load + validate", lambda: load_content(content_dir, strict=strict), _count_tips
     )
-    tips = _stage(stages, "tag + phrases", lambda: _tag(content), lambda t: f"{len(t)} tips")
-    shown = visible_tips(tips, today, drafts=drafts)
     with _locked(build_dir):
+        tips = _stage(stages, "tag + phrases", lambda: _tag(content, build_dir), _describe_tagged)[
+            0
+        ]
+        shown = visible_tips(tips, today, drafts=drafts)
+        index_dir = build_dir / "index"
+        _stage(stages, "index", lambda: update_index(shown, content.taxonomy, index_dir), str)
         related = _stage(
             stages,
-            "index + related",
-            lambda: _related(shown, content, build_dir),
-            _describe_related,
-        )[1]
+            "related",
+            lambda: related_tips(shown, index_dir, k=RELATED),
+            lambda r: f"{sum(map(len, r.values()))} related-tip links",
+        )
         site = Site(shown, content.taxonomy, related, today)
         written = _stage(stages, "pages", lambda: _pages(site, build_dir / "docs"), str)
         warnings = _stage(
@@ -122,30 +128,14 @@ def _count_tips(content: Content) -> str:
     return f"{len(content.tips)} tips"
 
 
-def _describe_related(result: tuple[object, dict[str, tuple[str, ...]]]) -> str:
-    stats, related = result
-    return f"{stats}; {sum(map(len, related.values()))} related-tip links"
+def _describe_tagged(result: tuple[tuple[Tip, ...], int]) -> str:
+    tips, computed = result
+    return f"{len(tips)} tips, {computed} tagged afresh"
 
 
-def _tag(content: Content) -> tuple[Tip, ...]:
-    """Auto-tag every tip in memory; the tip files stay as the editors wrote them."""
-    from .tagger import tag_tip
-
-    return tuple(tag_tip(tip, content.taxonomy) for tip in content.tips)
-
-
-def _related(
-    tips: Sequence[Tip], content: Content, build_dir: Path
-) -> tuple[object, dict[str, tuple[str, ...]]]:
-    """Bring the search index up to date with the tips shown, then find related tips.
-
-    Returns the index's own statistics (for the progress line) and the related tips.
-    """
-    from .search import related_tips, update_index
-
-    index_dir = build_dir / "index"
-    stats = update_index(tips, content.taxonomy, index_dir)
-    return stats, related_tips(tips, index_dir, k=RELATED)
+def _tag(content: Content, build_dir: Path) -> tuple[tuple[Tip, ...], int]:
+    """Auto-tag every tip in memory (cached between builds); the tip files stay as written."""
+    return tag_all(content.tips, content.taxonomy, build_dir / "cache" / "tags.json")
 
 
 def _pages(site: Site, docs_dir: Path) -> WriteStats:
