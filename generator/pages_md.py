@@ -77,12 +77,20 @@ def anchor_link(label: str, source: str, target: str, anchor: str) -> str:
     return f"[{text(label)}]({rel}#{anchor})"
 
 
+_DUMPER: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def front_matter(data: dict[str, Any]) -> str:
     """A YAML front matter block; empty when there is nothing to say."""
     if not data:
         return ""
-    body = yaml.safe_dump(
-        data, sort_keys=False, allow_unicode=True, default_flow_style=None, width=100
+    body = yaml.dump(  # libyaml's emitter: a page per tip makes this a hot path
+        data,
+        Dumper=_DUMPER,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=None,
+        width=100,
     )
     return f"---\n{body}---\n\n"
 
