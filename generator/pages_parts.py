@@ -96,6 +96,16 @@ def phrase_list(site: Site, source: str, said: Sequence[Said], *, with_tip: bool
     return f'<div class="tipkb-phrases" markdown>\n\n{items}\n\n</div>'
 
 
+def keywords(taxonomy: Taxonomy, ids: Sequence[str]) -> list[str]:
+    """The words of the labels and synonyms of the terms, each once.
+
+    Each word once: a word repeated across synonyms ("customer") must not outweigh the rest.
+    """
+    phrases = [p for term in terms_of(taxonomy, ids) for p in (term.label, *term.synonyms)]
+    text = _POSSESSIVE.sub("", " ".join(phrases).casefold())
+    return list(dict.fromkeys(_WORD.findall(text)))
+
+
 def search_keywords(
     taxonomy: Taxonomy, ids: Sequence[str], boost: float | None = None
 ) -> dict[str, object]:
@@ -106,12 +116,25 @@ def search_keywords(
     wording ("yelling", "no idea") finds the tips tagged with the situation it
     names, and the situation's own page first.
     """
-    phrases = [p for term in terms_of(taxonomy, ids) for p in (term.label, *term.synonyms)]
-    # Each word once: a word repeated across synonyms ("customer") must not outweigh the rest.
-    text = _POSSESSIVE.sub("", " ".join(phrases).casefold())
-    words = dict.fromkeys(_WORD.findall(text))
+    words = keywords(taxonomy, ids)
     # Hidden: they are search words, not labels (Zensical would show them).
-    meta: dict[str, object] = {"hide": ["tags"], "tags": list(words)} if words else {}
+    meta: dict[str, object] = {"hide": ["tags"], "tags": words} if words else {}
     if boost is not None:
         meta["search"] = {"boost": boost}
     return meta
+
+
+# Material's search does not normalise scores by length (lunr's b = 0), so a
+# long tip with many tags matches some word of almost any query and crowds
+# out the short tip that answers it. Each tip page's search boost scales it
+# back towards a tip of REFERENCE_WORDS words, as BM25's length norm would.
+REFERENCE_WORDS = 300
+LENGTH_EXPONENT = 0.75
+BOOST_RANGE = (0.25, 2.0)
+
+
+def length_boost(words: int) -> float:
+    """The search boost of a page whose search entries hold `words` words."""
+    low, high = BOOST_RANGE
+    boost = (REFERENCE_WORDS / max(words, 1)) ** LENGTH_EXPONENT
+    return round(min(high, max(low, boost)), 2)

@@ -17,7 +17,7 @@ MAX_RELATED = 5
 def tip_page(site: Site, tip: Tip) -> Page:
     path = parts.tip_path(tip)
     text = md.block(
-        md.front_matter(parts.search_keywords(site.taxonomy, tip.tags)),
+        md.front_matter(_search_meta(site, tip)),
         f"# {md.text(tip.title)}",
         _meta_line(site, tip),
         _notice(site, tip),
@@ -33,6 +33,13 @@ def tip_page(site: Site, tip: Tip) -> Page:
         _related(site, path, tip),
     )
     return Page(path, text)
+
+
+def _search_meta(site: Site, tip: Tip) -> dict[str, object]:
+    """Hidden search keywords, and a boost that evens out long and short tips."""
+    words = len(tip.body.split()) + sum(len(p.text.split()) for p in tip.phrases)
+    words += len(parts.keywords(site.taxonomy, tip.tags))
+    return parts.search_keywords(site.taxonomy, tip.tags, parts.length_boost(words))
 
 
 def _meta_line(site: Site, tip: Tip) -> str:

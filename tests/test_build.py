@@ -286,7 +286,7 @@ def test_build_logs_each_stage(tmp_path: Path, caplog: pytest.LogCaptureFixture)
     with caplog.at_level(logging.INFO, logger="generator"):
         report = build_fixture(tmp_path)
     stages = [name for name, _ in report.stages]
-    assert stages == ["load + validate", "tag + phrases", "index + related", "pages", "mkdocs"]
+    assert stages == ["load + validate", "tag + phrases", "index", "related", "pages", "mkdocs"]
     assert "load + validate: 6 tips (" in caplog.text
     assert not [r for r in caplog.records if r.name.startswith("mkdocs")]  # MkDocs' chatter
 

@@ -232,6 +232,24 @@ def test_tip_pages_do_not_grow_with_the_corpus() -> None:
     assert small["tips/tip-3.md"] == large["tips/tip-3.md"]
 
 
+def search_boost(text: str) -> float:
+    return yaml.safe_load(text.split("---\n", 2)[1])["search"]["boost"]
+
+
+def test_long_tips_get_a_lower_search_boost_than_short_ones() -> None:
+    """The site search does not normalise by length; the boost does, within its bounds."""
+    words = [10, 300, 1000, 5000]
+    taxonomy = Taxonomy(situations=(Term("busy", "Busy day", "Many customers at once."),))
+    tips = tuple(
+        Tip(title=f"Tip {n}", slug=f"tip-{n}", body="word " * n + "\n", situations=("busy",))
+        for n in words
+    )
+    pages = {p.path: p.text for p in render_pages(Site(tips, taxonomy, today=TODAY))}
+    boosts = [search_boost(pages[f"tips/tip-{n}.md"]) for n in words]
+    assert boosts == sorted(boosts, reverse=True) and len(set(boosts)) == len(boosts)
+    assert 0 < min(boosts) < 1 < max(boosts)
+
+
 def test_editors_page_lists_every_front_matter_field_and_tag_id() -> None:
     text = rendered("published")["editors/index.md"]
     for field in FIELDS:
