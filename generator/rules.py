@@ -44,43 +44,30 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from itertools import chain
+from itertools import chain, filterfalse
 
 from whoosh.lang.porter2 import stem
 
 FIELDS = ("title", "summary", "body", "phrase")
 MAX_GAP = 3  # how many words `...` may skip
-_BOUNDARY = "."  # the token standing for the end of a sentence, a paragraph or a list item
+_ENDS = frozenset(".!?…;:¶\x00")  # tokens ending a sentence, paragraph, list item or field
 _BREAK = re.compile(r"\n[ \t]*(?:\n|[-*+•][ \t]|\d{1,2}[.)][ \t])")
-_PIECE = re.compile(r"(\w+(?:[-'’]\w+)*)|[.!?…;:¶\x00]")
+_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[.!?…;:¶\x00]")
 _WORD = re.compile(r"^(?:=[A-Za-z0-9][\w'’-]*|[a-z0-9][a-z0-9'’-]*\*?)$")
-_HEAD_LENGTH = 2
-_HEAD = re.compile(rf"\n(\w{{{_HEAD_LENGTH}}})")
+_HEAD_LENGTH = 2  # prefixes are looked up by their first letters
 _MODIFIER = re.compile(r"^(title|summary|body|phrase|[2-9]x):(.*)$")
-
-Entry = tuple[str, str, str]  # (as written, lower case without hyphens, stem)
-_END: Entry = (_BOUNDARY, _BOUNDARY, _BOUNDARY)
-
-
-class _Pieces(dict[str, tuple[Entry, ...]]):
-    """Cache: a whitespace-separated chunk of text → its words and sentence ends."""
-
-    def __missing__(self, chunk: str) -> tuple[Entry, ...]:
-        value = tuple(
-            (m[1], *_normal(m[1])) if m[1] else (m[0], *_END[1:]) for m in _PIECE.finditer(chunk)
-        )
-        if len(self) < 200_000:  # bounded, so no input can grow it without end
-            self[chunk] = value
-        return value
-
-
-_PIECES = _Pieces()
+_NONE: frozenset[int] = frozenset()
+_LIMIT = 200_000  # entries a cache may hold: bounded, so no input can grow it without end
+_SHORT = 40  # ranges up to this many tokens are scanned word by word
 
 
 @lru_cache(maxsize=65536)
 def _normal(word: str) -> tuple[str, str]:
     plain = word.lower().replace("’", "'").replace("-", "")
-    return plain, stem(plain)
+    return plain, _stem(plain)
+
+
+_stem = lru_cache(maxsize=65536)(stem)  # "Service" and "service": stemmed once
 
 
 def stem_word(word: str) -> str:
@@ -90,36 +77,38 @@ def stem_word(word: str) -> str:
 
 @dataclass(frozen=True)
 class Text:
-    """A text split into words once, with what every rule checks first."""
+    """A text split once into its words and sentence ends, as written."""
 
-    text: str
     raw: tuple[str, ...]
-    words: tuple[str, ...]
-    stems: tuple[str, ...]
-    stem_set: frozenset[str] = field(repr=False)
-    vocabulary: str = field(repr=False)  # "\n" + each distinct word: a prefix search is one `in`
-    heads: frozenset[str] = field(repr=False)  # the first letters of every word, to skip prefixes
-
-    @cached_property
-    def _ends(self) -> tuple[int, ...]:
-        return tuple(_positions(self.words, _BOUNDARY))
+    vocabulary: frozenset[str] = field(repr=False)  # the distinct words
 
     def sentence(self, position: int) -> range:
-        """Token positions of the sentence around a position."""
-        k = bisect.bisect_left(self._ends, position)
-        start = self._ends[k - 1] + 1 if k else 0
-        end = self._ends[k] if k < len(self._ends) else len(self.words)
+        """Token positions of the sentence around a position (a word's, not a sentence end's)."""
+        raw, start, end = self.raw, position, position + 1
+        while start and raw[start - 1] not in _ENDS:
+            start -= 1
+        while end < len(raw) and raw[end] not in _ENDS:
+            end += 1
         return range(start, end)
 
 
-def tokenize(text: str) -> Text:
-    """Split a text into words and sentence ends (each distinct chunk is analysed once)."""
-    chunks = _BREAK.sub(" ¶ ", text).split()
-    entries = list(chain.from_iterable(map(_PIECES.__getitem__, chunks)))
-    raw, words, stems = zip(*entries, strict=True) if entries else ((), (), ())
-    vocabulary = "\n" + "\n".join(set(words))
-    heads = frozenset(_HEAD.findall(vocabulary))
-    return Text(text, raw, words, stems, frozenset(stems), vocabulary, heads)
+class _Chunks(dict[str, tuple[str, ...]]):
+    """Cache: a whitespace-separated chunk of text → its words and sentence ends."""
+
+    def __missing__(self, chunk: str) -> tuple[str, ...]:
+        tokens = tuple(_TOKEN.findall(chunk))
+        if len(self) < _LIMIT:  # bounded, so no input can grow it without end
+            self[chunk] = tokens
+        return tokens
+
+
+_CHUNKS = _Chunks()
+
+
+def tokenize(text: str) -> tuple[str, ...]:
+    """Split a text into words and sentence ends (a paragraph or a list item ends one too)."""
+    chunks = _BREAK.sub(" ¶ ", text).split()  # a word never spans white space
+    return tuple(chain.from_iterable(map(_CHUNKS.__getitem__, chunks)))
 
 
 @dataclass(frozen=True)
@@ -133,19 +122,15 @@ class Document:
     texts: dict[str, str]  # field name → its text, for evidence
     words: Text
     starts: tuple[int, ...]  # first token of each field, in FIELDS order
+    ranges: dict[str, range] = field(repr=False)  # field name → its token positions
+    present: frozenset[int] = field(repr=False)  # _FILLED numbers of the fields with words
 
     def span(self, fields: tuple[str, ...]) -> range | None:
         """The token positions of one field, or None for several (spans filter those)."""
-        if len(fields) != 1:
-            return None
-        n = FIELDS.index(fields[0])
-        end = self.starts[n + 1] - 1 if n + 1 < len(FIELDS) else len(self.words.raw)
-        return range(self.starts[n], end)
+        return self.ranges[fields[0]] if len(fields) == 1 else None
 
     def field_of(self, position: int) -> str:
-        return next(
-            f for f, start in zip(FIELDS[::-1], self.starts[::-1], strict=True) if position >= start
-        )
+        return FIELDS[bisect.bisect_right(self.starts, position) - 1]
 
     def excerpt(self, match: Match) -> str:
         """The matched words as written in the tip (evidence only)."""
@@ -154,27 +139,27 @@ class Document:
         return found.group(0) if found else " ".join(raw)
 
 
-_SEPARATOR = " \x00 "  # between fields: one token, a sentence end that marks where a field starts
+# Numbers that stand, among the slots a document fills, for "this field has words":
+# a rule looking in one field only needs it (slots are numbered from 0).
+_FILLED = {f: -1 - n for n, f in enumerate(FIELDS)}
+_SEPARATOR = "\x00"  # between fields: a sentence end, so no match runs from one into the next
 
 
 def document(title: str, summary: str, body: str, phrase: str = "") -> Document:
     """A tip's text (or, with only `phrase`, a phrase's) ready for every rule."""
-    texts = (title, summary, body, phrase)
-    words = tokenize(_SEPARATOR.join(t.replace("\x00", " ") for t in texts))
-    starts = (0, *(i + 1 for i in _positions(words.raw, _SEPARATOR.strip())))
-    return Document(dict(zip(FIELDS, texts, strict=True)), words, starts)
-
-
-def _positions(keys: tuple[str, ...], key: str) -> list[int]:
-    """Every index of key in keys (tuple.index runs in C)."""
-    found: list[int] = []
-    i = -1
-    try:
-        while True:
-            i = keys.index(key, i + 1)
-            found.append(i)
-    except ValueError:
-        return found
+    texts = {"title": title, "summary": summary, "body": body, "phrase": phrase}
+    raw: tuple[str, ...] = ()
+    starts, ranges, present = [], {}, set()
+    for n, (name, text) in enumerate(texts.items()):  # in FIELDS order
+        if n:
+            raw += (_SEPARATOR,)
+        part = tokenize(text.replace(_SEPARATOR, " ")) if text else ()
+        starts.append(len(raw))
+        ranges[name] = range(len(raw), len(raw) + len(part))
+        if part:
+            present.add(_FILLED[name])
+            raw += part
+    return Document(texts, Text(raw, frozenset(raw)), tuple(starts), ranges, frozenset(present))
 
 
 @dataclass(frozen=True)
@@ -186,102 +171,199 @@ class Slot:
     exact: frozenset[str] = frozenset()
     gap: int = 0  # how many other words may come before this one
 
-    @cached_property
-    def _prefix_re(self) -> re.Pattern[str]:
-        alternatives = "|".join(map(re.escape, self.prefixes))
-        return re.compile(f"^(?:{alternatives})[^\\n]*", re.MULTILINE)
 
-    @cached_property
-    def line_starts(self) -> tuple[str, ...]:
-        return tuple(f"\n{p}" for p in self.prefixes)
+class _Lexicon:
+    """Which slots of the compiled rules accept each word seen, worked out once per word.
 
-    def present(self, text: Text) -> bool:
-        """Whether any word of the text fits: a cheap test before searching."""
-        return (
-            not self.stems.isdisjoint(text.stem_set)
-            or any(w in text.raw for w in self.exact)
-            or any(p in text.vocabulary for p in self.line_starts)
-        )
+    Every slot compiled gets a number. The words of a language are few and
+    keep coming back, so asking "which slots accept this word?" once per
+    distinct word, instead of every slot at every position, is what keeps
+    matching cheap.
+    """
 
-    def accepts(self, text: Text, i: int) -> bool:
-        return (
-            text.stems[i] in self.stems
-            or text.raw[i] in self.exact
-            or (bool(self.prefixes) and text.words[i].startswith(self.prefixes))
-        )
+    def __init__(self) -> None:
+        self._numbers: dict[Slot, int] = {}
+        self._by_stem: dict[str, list[int]] = {}
+        self._by_exact: dict[str, list[int]] = {}
+        self._by_head: dict[str, list[tuple[str, int]]] = {}  # first letters → (prefix, slot)
+        self.slots_of: dict[str, frozenset[int]] = {}  # word as written → the slots accepting it
+        self.words_of: list[set[str]] = []  # slot → the words seen that it accepts
+        self.code_of: dict[str, str] = {}  # word as written → one character standing for it
 
-    def positions(self, text: Text) -> list[int]:
-        """Every position this slot accepts."""
-        found: list[int] = []
-        for s in self.stems & text.stem_set:
-            found += _positions(text.stems, s)
-        for word in self._prefix_re.findall(text.vocabulary) if self.prefixes else ():
-            found += _positions(text.words, word)
-        for word in self.exact:
-            found += _positions(text.raw, word)
-        return sorted(set(found))
+    def number(self, slot: Slot) -> int:
+        """The slot's number, given when it is first compiled."""
+        known = self._numbers.get(slot)
+        if known is not None:
+            return known
+        n = self._numbers[slot] = len(self._numbers)
+        for s in slot.stems:
+            self._by_stem.setdefault(s, []).append(n)
+        for word in slot.exact:
+            self._by_exact.setdefault(word, []).append(n)
+        for prefix in slot.prefixes:
+            head = prefix[:_HEAD_LENGTH] if len(prefix) >= _HEAD_LENGTH else ""
+            self._by_head.setdefault(head, []).append((prefix, n))
+        self.words_of.append(set())
+        self._forget()  # the words learnt so far were not tried on the new slot
+        return n
+
+    def _forget(self) -> None:
+        self.slots_of.clear()
+        self.code_of.clear()
+        for words in self.words_of:
+            words.clear()
+
+    def learn(self, vocabulary: frozenset[str]) -> dict[str, frozenset[int]]:
+        """`slots_of`, now knowing every word of the vocabulary."""
+        new = list(filterfalse(self.slots_of.__contains__, vocabulary))
+        if new and len(self.slots_of) + len(new) > _LIMIT:
+            self._forget()
+            new = list(vocabulary)
+        for word in new:
+            self.code_of[word] = chr(len(self.code_of) + 1)  # at most _LIMIT + 1: a valid character
+            slots = self.slots_of[word] = self._slots(word)
+            for n in slots:
+                self.words_of[n].add(word)
+        return self.slots_of
+
+    def _slots(self, word: str) -> frozenset[int]:
+        if word in _ENDS:
+            return _NONE
+        plain, stemmed = _normal(word)
+        found = {*self._by_stem.get(stemmed, ()), *self._by_exact.get(word, ())}
+        heads = chain(self._by_head.get(plain[:_HEAD_LENGTH], ()), self._by_head.get("", ()))
+        found.update(n for prefix, n in heads if plain.startswith(prefix))
+        return frozenset(found)
+
+
+_LEXICON = _Lexicon()
+
+
+class _Search:
+    """One document prepared for searching with many rules: the slots its words fill, and where."""
+
+    __slots__ = ("_codes", "_found", "doc", "filled", "raw", "slots_of", "vocabulary")
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.raw = doc.words.raw
+        self.vocabulary = doc.words.vocabulary
+        self.slots_of = _LEXICON.learn(self.vocabulary)
+        filled = _NONE.union(*map(self.slots_of.__getitem__, self.vocabulary))
+        self.filled = filled | doc.present  # with the fields that have words
+        self._codes = ""
+        self._found: dict[int, list[int]] = {}
+
+    def positions(self, slot: int) -> list[int]:
+        """Every position of a word the slot accepts, in order."""
+        found = self._found.get(slot)
+        if found is None:
+            found = []
+            if not self._codes:  # one character per word: `str.find` finds a word's positions
+                self._codes = "".join(map(_LEXICON.code_of.__getitem__, self.raw))
+            codes = self._codes
+            words = _LEXICON.words_of[slot] & self.vocabulary
+            for code in map(_LEXICON.code_of.__getitem__, words):
+                i = codes.find(code)
+                while i >= 0:
+                    found.append(i)
+                    i = codes.find(code, i + 1)
+            if len(words) > 1:
+                found.sort()
+            self._found[slot] = found
+        return found
 
 
 @dataclass(frozen=True)
 class Pattern:
     slots: tuple[Slot, ...]
     pivot: int = 0  # the slot searched first (the rarest); the others are checked around it
+    numbers: tuple[int, ...] = field(init=False, repr=False, compare=False)  # the slots' numbers
 
-    def present(self, text: Text) -> bool:
-        return all(slot.present(text) for slot in self.slots)
+    def __post_init__(self) -> None:
+        # Numbered when compiled, never while searching: a new number resets the lexicon.
+        object.__setattr__(self, "numbers", tuple(map(_LEXICON.number, self.slots)))
 
-    def spans(self, text: Text, within: range | None = None) -> Iterator[tuple[int, int]]:
+    def spans(self, s: _Search, within: range | None = None) -> Iterator[tuple[int, int]]:
         """(first, last) token of every match, left to right, not overlapping."""
         if within is not None:
-            yield from self._scan(text, within)
-            return
-        if not self.present(text):
+            yield from self._scan(s, within)
             return
         after = -1
-        for p in self.slots[self.pivot].positions(text):
-            if within is not None and p not in within:
-                continue
-            first = self._left(text, p, self.pivot - 1, within)
-            last = self._right(text, p, self.pivot + 1, within)
+        for p in s.positions(self.numbers[self.pivot]):
+            first = self._left(s, p, self.pivot - 1)
+            last = self._right(s, p, self.pivot + 1, None)
             if first is not None and last is not None and first > after:
                 after = last
                 yield first, last
 
-    def _scan(self, text: Text, within: range) -> Iterator[tuple[int, int]]:
-        """Matches inside a short range (a title, a sentence), word by word."""
+    @cached_property
+    def _adjacent(self) -> bool:
+        """No `...`: each word right after the other."""
+        return not any(slot.gap for slot in self.slots)
+
+    def occurs(self, s: _Search) -> bool:
+        """Whether `spans` would yield anything (quicker: no generator, no overlap)."""
+        pivot = self.pivot
+        if self._adjacent:  # one place to look at for each slot; a sentence end fills none
+            numbers, raw, slots_of = self.numbers, s.raw, s.slots_of
+            width = len(numbers)
+            for p in s.positions(numbers[pivot]):
+                start = p - pivot
+                if start >= 0 and start + width <= len(raw):
+                    words = raw[start : start + width]
+                    if all(map(frozenset.__contains__, map(slots_of.__getitem__, words), numbers)):
+                        return True
+            return False
+        return any(
+            self._left(s, p, pivot - 1) is not None
+            and self._right(s, p, pivot + 1, None) is not None
+            for p in s.positions(self.numbers[pivot])
+        )
+
+    def _scan(self, s: _Search, within: range) -> Iterator[tuple[int, int]]:
+        """Matches inside a range (a field, a sentence), tried from its first slot's words."""
         after = -1
-        first_slot = self.slots[0]
-        for i in within:
-            if i > after and first_slot.accepts(text, i):
-                last = self._right(text, i, 1, within)
+        for i in self._starts(s, within):
+            if i > after:
+                last = self._right(s, i, 1, within)
                 if last is not None:
                     after = last
                     yield i, last
 
-    def _right(self, text: Text, i: int, k: int, within: range | None) -> int | None:
+    def _starts(self, s: _Search, within: range) -> Iterable[int]:
+        """The positions in the range that fill the first slot."""
+        slot = self.numbers[0]
+        if len(within) <= _SHORT:  # a title or a sentence: quicker looked at than looked up
+            return [i for i in within if slot in s.slots_of[s.raw[i]]]
+        starts = s.positions(slot)
+        low = bisect.bisect_left(starts, within.start)
+        return starts[low : bisect.bisect_left(starts, within.stop, low)]
+
+    def _right(self, s: _Search, i: int, k: int, within: range | None) -> int | None:
         """Last token of slots k… placed after token i, or None."""
-        if k == len(self.slots):
+        if k == len(self.numbers):
             return i
-        slot = self.slots[k]
-        for j in range(i + 1, min(i + 2 + slot.gap, len(text.words))):
-            if text.words[j] == _BOUNDARY or (within is not None and j not in within):
+        slot, raw = self.numbers[k], s.raw
+        for j in range(i + 1, min(i + 2 + self.slots[k].gap, len(raw))):
+            if raw[j] in _ENDS or (within is not None and j not in within):
                 return None
-            if slot.accepts(text, j):
-                last = self._right(text, j, k + 1, within)
+            if slot in s.slots_of[raw[j]]:
+                last = self._right(s, j, k + 1, within)
                 if last is not None:
                     return last
         return None
 
-    def _left(self, text: Text, j: int, k: int, within: range | None) -> int | None:
+    def _left(self, s: _Search, j: int, k: int) -> int | None:
         """First token of slots …k placed before token j, or None."""
         if k < 0:
             return j
-        slot, gap = self.slots[k], self.slots[k + 1].gap
+        slot, gap, raw = self.numbers[k], self.slots[k + 1].gap, s.raw
         for i in range(j - 1, max(j - 2 - gap, -1), -1):
-            if text.words[i] == _BOUNDARY or (within is not None and i not in within):
+            if raw[i] in _ENDS:
                 return None
-            if slot.accepts(text, i):
-                first = self._left(text, i, k - 1, within)
+            if slot in s.slots_of[raw[i]]:
+                first = self._left(s, i, k - 1)
                 if first is not None:
                     return first
         return None
@@ -305,7 +387,7 @@ class Rule:
     exclusions: tuple[Pattern, ...] = ()
 
     @cached_property
-    def _simple(self) -> bool:
+    def simple(self) -> bool:
         """One word, anywhere, once: then being present is matching."""
         return (
             len(self.pattern.slots) == 1
@@ -314,104 +396,93 @@ class Rule:
             and not self.exclusions
         )
 
-    def applies(self, doc: Document) -> bool:
-        """Whether the rule matches the tip (quicker than `find` for one-word rules)."""
-        if self._simple:
-            return self.pattern.present(doc.words)
-        return bool(self.find(doc))
-
     def find(self, doc: Document) -> tuple[Match, ...]:
         """The matches of this rule, or () when it does not apply to the tip."""
+        return self._find(_Search(doc))
+
+    @cached_property
+    def plain(self) -> bool:
+        """Anywhere, once, no exceptions: then any span at all is a match."""
+        return self.fields == FIELDS and self.min_count == 1 and not self.exclusions
+
+    @cached_property
+    def needs(self) -> frozenset[int]:
+        """What a tip must fill for the rule to match it: every slot, and its field if only one."""
+        field = (_FILLED[self.fields[0]],) if len(self.fields) == 1 else ()
+        return frozenset((*self.pattern.numbers, *field))
+
+    def _find(self, s: _Search) -> tuple[Match, ...]:
+        if not self.needs <= s.filled:
+            return ()
+        within = s.doc.span(self.fields)
         found: list[Match] = []
-        for first, last in self.pattern.spans(doc.words, doc.span(self.fields)):
-            name = doc.field_of(first)
-            if name in self.fields and not self._excluded(doc.words, first):
+        for first, last in self.pattern.spans(s, within):
+            name = s.doc.field_of(first)
+            if name in self.fields and not self._excluded(s, first):
                 found.append(Match(name, first, last))
                 if len(found) == self.min_count:
                     return tuple(found)
         return ()
 
-    def _excluded(self, text: Text, position: int) -> bool:
+    def _excluded(self, s: _Search, position: int) -> bool:
         if not self.exclusions:
             return False
-        sentence = text.sentence(position)
-        return any(next(p.spans(text, sentence), None) for p in self.exclusions)
+        sentence = s.doc.words.sentence(position)
+        return any(next(p.spans(s, sentence), None) for p in self.exclusions)
 
 
 @dataclass(frozen=True)
 class RuleSet:
     """Rules filed under keys (term ids), matched together against one document.
 
-    Each rule is also filed under the words of one of its positions (its
-    anchor), so a document is only searched with the rules whose anchor it
-    contains: a few set operations instead of trying every rule.
+    Each rule is also filed under the slot it is searched from (its pivot),
+    so a document is only searched with the rules whose pivot one of its
+    words fills: a few set operations instead of trying every rule.
     """
 
     rules: tuple[tuple[str, Rule], ...]
-    by_stem: dict[str, tuple[int, ...]] = field(repr=False)
-    by_prefix: dict[str, tuple[int, ...]] = field(repr=False)
-    by_exact: dict[str, tuple[int, ...]] = field(repr=False)
+    by_pivot: dict[int, tuple[int, ...]] = field(repr=False)
 
     @classmethod
     def of(cls, rules: Iterable[tuple[str, Rule]]) -> RuleSet:
         pairs = tuple(rules)
-        index: tuple[dict[str, list[int]], ...] = ({}, {}, {})
+        by_pivot: dict[int, list[int]] = {}
         for n, (_, rule) in enumerate(pairs):
-            anchor = rule.pattern.slots[rule.pattern.pivot]
-            for table, keys in zip(
-                index, (anchor.stems, anchor.prefixes, anchor.exact), strict=True
-            ):
-                for key in keys:
-                    table.setdefault(key, []).append(n)
-        by_stem, by_prefix, by_exact = ({k: tuple(v) for k, v in t.items()} for t in index)
-        return cls(pairs, by_stem, by_prefix, by_exact)
+            by_pivot.setdefault(rule.pattern.numbers[rule.pattern.pivot], []).append(n)
+        return cls(pairs, {k: tuple(v) for k, v in by_pivot.items()})
 
     @cached_property
-    def _stem_keys(self) -> frozenset[str]:
-        return frozenset(self.by_stem)
+    def _pivots(self) -> frozenset[int]:
+        return frozenset(self.by_pivot)
 
     @cached_property
-    def _exact_keys(self) -> frozenset[str]:
-        return frozenset(self.by_exact)
+    def _needs(self) -> tuple[frozenset[int], ...]:
+        return tuple(rule.needs for _, rule in self.rules)
 
-    def _candidates(self, doc: Document) -> list[int]:
-        words = doc.words
-        found: set[int] = set()
-        for key in words.stem_set & self._stem_keys:
-            found.update(self.by_stem[key])
-        for key in self._exact_keys:
-            if key in words.raw:
-                found.update(self.by_exact[key])
-        by_head = self._by_head
-        for head in (*(words.heads & by_head.keys()), ""):  # "": prefixes too short for a head
-            for line_start, rules in by_head.get(head, ()):
-                if line_start in words.vocabulary:
-                    found.update(rules)
-        return sorted(found)
-
-    @cached_property
-    def _by_head(self) -> dict[str, list[tuple[str, tuple[int, ...]]]]:
-        """Prefixes by their first letters: most never need looking for."""
-        by_head: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
-        for prefix, rules in self.by_prefix.items():
-            head = prefix[:_HEAD_LENGTH] if len(prefix) >= _HEAD_LENGTH else ""
-            by_head.setdefault(head, []).append((f"\n{prefix}", rules))
-        return by_head
+    def _candidates(self, s: _Search) -> list[int]:
+        """The rules that may match: all their slots filled, and something in their field."""
+        filled, needs = s.filled, self._needs
+        found = chain.from_iterable(map(self.by_pivot.__getitem__, filled & self._pivots))
+        return [n for n in sorted(found) if needs[n] <= filled]
 
     def matches(self, doc: Document) -> Iterator[tuple[str, Rule, tuple[Match, ...]]]:
         """(key, rule, its matches) for every rule that applies, in the order filed."""
-        for n in self._candidates(doc):
+        s = _Search(doc)
+        for n in self._candidates(s):
             key, rule = self.rules[n]
-            found = rule.find(doc)
+            found = rule._find(s)
             if found:
                 yield key, rule, found
 
     def keys(self, doc: Document) -> tuple[str, ...]:
         """Keys with at least one matching rule, in the order filed."""
+        s = _Search(doc)
         keys: dict[str, None] = {}
-        for n in self._candidates(doc):
+        for n in self._candidates(s):
             key, rule = self.rules[n]
-            if key not in keys and rule.applies(doc):
+            if key not in keys and (
+                rule.simple or (rule.pattern.occurs(s) if rule.plain else bool(rule._find(s)))
+            ):
                 keys[key] = None
         return tuple(keys)  # candidates come in filing order, so keys do too
 
