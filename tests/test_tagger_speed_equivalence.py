@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator import phrases, rules
@@ -37,6 +37,7 @@ def test_tokenize_equals_one_regex_over_the_text(text: str) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(TEXT, TEXT, TEXT, TEXT)
+@example("", "", "\n-", "")  # a list marker ending a field
 def test_document_equals_the_fields_joined_by_a_separator(
     title: str, summary: str, body: str, phrase: str
 ) -> None:
