@@ -35,6 +35,7 @@ TARGETS = {
     "hub_page_kb": 250,
     "peak_mb_10000": 1024,
     "no_change_tag_index_s": 0.5,
+    "check_one_changed_2000_s": 1.0,
 }
 OUR_STAGES = ("load", "tag", "index", "related", "pages")
 
@@ -83,6 +84,23 @@ def search_latency(content: Path, index_dir: Path, rounds: int = 3) -> dict[str,
     return {"p50_ms": statistics.median(times), "p95_ms": times[int(len(times) * 0.95) - 1]}
 
 
+def check_times(content: Path, work: Path) -> dict[str, float]:
+    """Wall time of `tipkb check` as an editor runs it: a fresh clone (no cache), again with
+    nothing changed, and after editing one tip (what the pre-commit hook meets)."""
+    shutil.rmtree(work / "build" / "cache", ignore_errors=True)
+    cmd = [sys.executable, "-m", "generator", "check", "--content", str(content)]
+
+    def timed() -> float:
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=work, check=True, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - start
+
+    cold, unchanged = timed(), timed()
+    edited = min(content.glob("tips/*.md"))
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
+    return {"cold_s": cold, "unchanged_s": unchanged, "one_changed_s": timed()}
+
+
 def bench_size(n: int, work: Path) -> dict[str, Any]:
     print(f"== {n} tips", flush=True)
     content = make_corpus(n, work / "content")
@@ -104,24 +122,27 @@ def bench_size(n: int, work: Path) -> dict[str, Any]:
         "our_stages_s": sum(first["stages"].get(s, 0.0) for s in OUR_STAGES),
         "sizes": page_sizes(work / "site"),
         "search": search_latency(content, build_dir / "index"),
+        "check": check_times(content, work),
     }
 
 
 def table(results: list[dict[str, Any]]) -> str:
     head = (
         "| N | load | tag | index | related | pages | MkDocs | total | anchor | ratio | our stages "
-        "| rebuild tag+index | peak MB | site MB | max tip KB | max hub KB | search p50/p95 ms |"
+        "| rebuild tag+index | peak MB | site MB | max tip KB | max hub KB | search p50/p95 ms "
+        "| check cold/unchanged/one changed s |"
     )
     rows = [head, "|" + " --- |" * (head.count("|") - 1)]
     for r in results:
-        s, rb = r["ours"]["stages"], r["rebuild"]["stages"]
+        s, rb, c = r["ours"]["stages"], r["rebuild"]["stages"], r["check"]
         rows.append(
             f"| {r['n']} | {s.get('load', 0):.2f} | {s.get('tag', 0):.2f} | {s.get('index', 0):.2f} "
             f"| {s.get('related', 0):.2f} | {s.get('pages', 0):.2f} | {s.get('mkdocs', 0):.1f} | {s['total']:.1f} "
             f"| {r['anchor']['stages']['total']:.1f} | {r['ratio_to_anchor']:.2f} | {r['our_stages_s']:.2f} "
             f"| {rb.get('tag', 0) + rb.get('index', 0):.2f} | {r['ours']['peak_mb']:.0f} "
             f"| {r['sizes']['site_mb']:.1f} | {r['sizes']['largest_tip_page_kb']:.1f} "
-            f"| {r['sizes']['largest_hub_page_kb']:.1f} | {r['search']['p50_ms']:.1f}/{r['search']['p95_ms']:.1f} |"
+            f"| {r['sizes']['largest_hub_page_kb']:.1f} | {r['search']['p50_ms']:.1f}/{r['search']['p95_ms']:.1f} "
+            f"| {c['cold_s']:.2f}/{c['unchanged_s']:.2f}/{c['one_changed_s']:.2f} |"
         )
     return "\n".join(rows) + "\n"
 
@@ -152,6 +173,13 @@ def verdicts(results: list[dict[str, Any]]) -> list[str]:
         )
         checks.append(
             ("our stages s at 2000", by_n[2000]["our_stages_s"], TARGETS["our_stages_2000_s"])
+        )
+        checks.append(
+            (
+                "tipkb check, one tip changed, s at 2000",
+                by_n[2000]["check"]["one_changed_s"],
+                TARGETS["check_one_changed_2000_s"],
+            )
         )
     if 2000 in by_n and 10000 in by_n:
         scale = by_n[10000]["ours"]["stages"]["total"] / by_n[2000]["ours"]["stages"]["total"]

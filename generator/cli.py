@@ -11,6 +11,8 @@ import click
 
 from .errors import ContentError, TipkbError
 
+DEFAULT_CACHE = Path("build") / "cache" / "content.pickle"  # beside the search index
+
 CONTENT = click.option(
     "--content",
     type=click.Path(file_okay=False, path_type=Path),
@@ -57,15 +59,21 @@ def cli(verbose: bool) -> None:
 @cli.command()
 @CONTENT
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-def check(content: Path, strict: bool) -> None:
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help=f"Read every file afresh, without the results kept in {DEFAULT_CACHE}.",
+)
+def check(content: Path, strict: bool, no_cache: bool) -> None:
     """Validate every tip and the taxonomy; report all problems as path:line: message.
 
     Also warns about tips that look like copies of another. Exit 1 on any
-    error (or any warning with --strict), 0 otherwise.
+    error (or any warning with --strict), 0 otherwise. What was worked out for
+    unchanged files is kept in build/cache/, so the next check is quick.
     """
     from .content import check_all
 
-    loaded = check_all(content, strict=strict)
+    loaded = check_all(content, strict=strict, cache_file=None if no_cache else DEFAULT_CACHE)
     terms = len(loaded.taxonomy.situations + loaded.taxonomy.techniques)
     click.echo(f"{len(loaded.tips)} tips and {terms} taxonomy terms checked: no errors.")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from .cache import Cache, file_key
 from .errors import ContentError, Problem
 from .model import Content, Taxonomy, Tip
 from .taxonomy import did_you_mean, load_taxonomy
@@ -25,15 +26,18 @@ def tip_paths(root: Path) -> list[Path]:
     return sorted((root / TIPS_DIR).glob("*.md"))
 
 
-def check_content(root: Path) -> tuple[Content, list[Problem]]:
-    """Load everything and return the valid content plus every problem found."""
+def check_content(root: Path, cache: Cache | None = None) -> tuple[Content, list[Problem]]:
+    """Load everything and return the valid content plus every problem found.
+
+    With a cache, a tip file unchanged since it was last read is not parsed again.
+    """
     if not root.is_dir():
         raise ContentError([Problem(root, 0, "content folder not found; pass --content DIR")])
     taxonomy, problems = load_taxonomy(root / TAXONOMY_FILE)
     taxonomy_ok = not any(p.level == "error" for p in problems)
     tips: list[Tip] = []
     for path in tip_paths(root):
-        tip, tip_problems = read_tip(path)
+        tip, tip_problems = _read(path, cache)
         problems += tip_problems
         if tip is not None:
             tips.append(tip)
@@ -41,9 +45,20 @@ def check_content(root: Path) -> tuple[Content, list[Problem]]:
     return Content(root=root, tips=tuple(tips), taxonomy=taxonomy), problems
 
 
-def load_content(root: Path, *, strict: bool = False) -> Content:
+def _read(path: Path, cache: Cache | None) -> tuple[Tip | None, list[Problem]]:
+    if cache is None:
+        return read_tip(path)
+    key = file_key(path)  # before reading: a change after it changes the key next time
+    found: tuple[Tip | None, list[Problem]] | None = cache.get(key)
+    if found is None:
+        found = read_tip(path)
+        cache.put(key, found)
+    return found
+
+
+def load_content(root: Path, *, strict: bool = False, cache: Cache | None = None) -> Content:
     """Load and validate; raise ContentError listing every error (and warning, if strict)."""
-    content, problems = check_content(root)
+    content, problems = check_content(root, cache)
     if any(p.level == "error" or strict for p in problems):
         raise ContentError(problems)
     for problem in problems:
@@ -51,15 +66,18 @@ def load_content(root: Path, *, strict: bool = False) -> Content:
     return content
 
 
-def check_all(root: Path, *, strict: bool = False) -> Content:
+def check_all(root: Path, *, strict: bool = False, cache_file: Path | None = None) -> Content:
     """`tipkb check`: load_content, plus warnings that need the whole corpus (near-duplicates).
 
     Kept out of load_content so builds don't pay for the duplicate search.
+    `cache_file` keeps what was worked out for unchanged tips for the next check.
     """
-    from .search import near_duplicates
+    from .duplicates import near_duplicates
 
-    content, problems = check_content(root)
-    problems += near_duplicates(list(content.tips))
+    cache = Cache.open(cache_file)
+    content, problems = check_content(root, cache)
+    problems += near_duplicates(content.tips, cache)
+    cache.save()
     if any(p.level == "error" or strict for p in problems):
         raise ContentError(problems)
     for problem in problems:

@@ -76,7 +76,7 @@ def new_tip(
 
 
 def _warn_near_duplicates(existing: tuple[Tip, ...], tip: Tip, path: Path) -> None:
-    from .search import near_duplicates
+    from .duplicates import near_duplicates
 
     for problem in near_duplicates([*existing, dataclasses.replace(tip, path=path)]):
         if Path(problem.path) == path:

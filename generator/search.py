@@ -1,4 +1,4 @@
-"""Full-text search over the tips: the index, queries, related tips and near-duplicates.
+"""Full-text search over the tips: the index, queries and related tips.
 
 This is the one module that knows whoosh (rules.py borrows only its stemmer),
 so the engine can be replaced without touching the rest of tipkb.
@@ -26,7 +26,6 @@ suggestion is made from the index's vocabulary.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import heapq
 import json
@@ -53,7 +52,7 @@ from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, SegmentWriter
 
 from .content import load_content
-from .errors import BuildError, InputError, Problem
+from .errors import BuildError, InputError
 from .model import Content, Taxonomy, Term, Tip, tip_url
 from .taxonomy import did_you_mean
 
@@ -1101,120 +1100,6 @@ def _lowest_bits(mask: int, n: int) -> list[int]:
         out.append(low.bit_length() - 1)
         mask ^= low
     return out
-
-
-# ---------------------------------------------------------------------------
-# Near-duplicate tips
-
-TEXT_CLOSE = 0.8  # share of the shorter text's 3-word runs also in the other tip
-TITLE_CLOSE = 0.85  # title likeness that alone warns, for a tip with too little text
-MIN_SHINGLES = 8  # fewer 3-word runs than this: too little text to compare
-BOILERPLATE_SHARE = 0.01  # a run in more than this share of the tips is boilerplate...
-BOILERPLATE_MIN = 20  # ...or in more than this many
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-
-
-def near_duplicates(tips: Sequence[Tip]) -> list[Problem]:
-    """Warnings for tips whose text is very close to another tip's (or, for a tip with
-    hardly any text yet, whose title is); each on the later tip, naming the other.
-
-    Texts are compared as sets of 3-word runs ("shingles"). Candidates are
-    found without comparing every pair: a tip can contain TEXT_CLOSE of a
-    shorter one's runs only if it shares some of that tip's rarest runs.
-    """
-    ordered = sorted(tips, key=_age)
-    runs = [_shingles(t) for t in ordered]
-    pairs = _close_texts(runs) | _close_titles(ordered, runs)
-    problems = []
-    for i, j in sorted(pairs):
-        older, newer = ordered[i], ordered[j]
-        problems.append(
-            Problem(
-                newer.path or newer.slug,
-                newer.line_of("title"),
-                f"very close to '{older.title}' ({older.path or older.slug}); is this the same tip?",
-                level="warning",
-            )
-        )
-    return problems
-
-
-def _age(tip: Tip) -> tuple[dt.date, str]:
-    return tip.date or dt.date.max, str(tip.path or tip.slug)
-
-
-def _shingles(tip: Tip) -> frozenset[tuple[str, ...]]:
-    words = _TOKEN.findall(_COMMENT.sub(" ", tip.body).lower())
-    return frozenset(zip(words, words[1:], words[2:], strict=False))
-
-
-def _close_texts(runs: list[frozenset[tuple[str, ...]]]) -> set[tuple[int, int]]:
-    """Index pairs (i < j) of texts sharing TEXT_CLOSE of the shorter one's runs.
-
-    Runs found in many tips are boilerplate ("Signup for FREE tips"), not a
-    sign of the same tip, and are left out of the comparison.
-    """
-    df = Counter(chain.from_iterable(runs))
-    cap = max(BOILERPLATE_MIN, BOILERPLATE_SHARE * len(runs))
-    boilerplate = {r for r, n in df.items() if n > cap}
-    texts = [rs - boilerplate if boilerplate else rs for rs in runs]
-    having: dict[tuple[str, ...], list[int]] = {}
-    for i, rs in enumerate(texts):
-        for run in rs:
-            if df[run] > 1:
-                having.setdefault(run, []).append(i)
-    found = set()
-    for i, rs in enumerate(texts):
-        for j in _containing(i, rs, texts, having, df):
-            found.add((min(i, j), max(i, j)))
-    return found
-
-
-def _containing(
-    i: int,
-    rs: frozenset[tuple[str, ...]],
-    texts: list[frozenset[tuple[str, ...]]],
-    having: dict[tuple[str, ...], list[int]],
-    df: Counter[tuple[str, ...]],
-) -> Iterable[int]:
-    """The tips at least as long as tip i holding TEXT_CLOSE of its runs.
-
-    If B holds TEXT_CLOSE of A's runs, it holds at least `need` of A's `probes`
-    rarest runs (rarity ordered the same way for every tip); runs in A alone
-    count among the probes but cannot be shared, so they are not looked up.
-    """
-    if len(rs) < MIN_SHINGLES:
-        return
-    probes = math.ceil(2 * (1 - TEXT_CLOSE) * len(rs))
-    need = probes - math.floor((1 - TEXT_CLOSE) * len(rs))
-    shared_runs = sorted((df[r], r) for r in rs if r in having)
-    unique = len(rs) - len(shared_runs)
-    looked_up = [r for _, r in shared_runs[: max(0, probes - unique)]]
-    shared = Counter(chain.from_iterable(having[r] for r in looked_up))
-    for j, n in shared.items():
-        bigger = j != i and n >= need and len(texts[j]) >= len(rs)
-        if bigger and len(rs & texts[j]) >= TEXT_CLOSE * len(rs):
-            yield j
-
-
-def _close_titles(tips: list[Tip], runs: list[frozenset[tuple[str, ...]]]) -> set[tuple[int, int]]:
-    """Pairs with a tip too short to compare by text whose title is very like another's."""
-    found = set()
-    titles = [" ".join(_TOKEN.findall(t.title.lower())) for t in tips]
-    for i, rs in enumerate(runs):
-        if len(rs) >= MIN_SHINGLES:
-            continue
-        matcher = difflib.SequenceMatcher(None, "", titles[i])
-        for j, title in enumerate(titles):
-            matcher.set_seq1(title)
-            if (
-                j != i
-                and matcher.real_quick_ratio() >= TITLE_CLOSE
-                and matcher.quick_ratio() >= TITLE_CLOSE
-                and matcher.ratio() >= TITLE_CLOSE
-            ):
-                found.add((min(i, j), max(i, j)))
-    return found
 
 
 # ---------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from generator.model import Phrase, Taxonomy, Term, Tip, slugify
 from generator.search import (
     MARK,
     OPEN,
-    near_duplicates,
     related_tips,
     search,
     search_content,
@@ -340,53 +339,6 @@ def test_related_tips_do_not_depend_on_input_order(tmp_path: Path) -> None:
     random.Random(7).shuffle(shuffled)
     assert related_tips(shuffled, tmp_path) == related_tips(tips, tmp_path)
     assert list(related_tips(shuffled, tmp_path)) == [t.slug for t in shuffled]
-
-
-# --- near-duplicates ---------------------------------------------------------
-
-LONG = (
-    "When the customer is angry about a late delivery, start by listening to the whole story "
-    "without interrupting, then repeat the key facts back so they know you heard them, and "
-    "finally tell them the one thing you will do today and when they will hear from you again."
-)
-
-
-def dated(title: str, body: str, day: int) -> Tip:
-    made = tip(title, body, date=dt.date(2024, 3, day))
-    return dataclasses.replace(made, path=Path("content/tips") / made.filename)
-
-
-def test_a_near_copy_is_reported_on_the_newer_tip_naming_the_older() -> None:
-    original = dated("Late Deliveries", LONG, 1)
-    copy = dated("Late Delivery Calls", LONG.replace("angry", "upset"), 8)
-    problems = near_duplicates([copy, original, dated("Other", "Nothing alike at all here.", 2)])
-    assert [str(p) for p in problems] == [
-        f"{copy.path}:1: warning: very close to 'Late Deliveries' ({original.path}); "
-        "is this the same tip?"
-    ]
-    assert problems[0].level == "warning"
-
-
-def test_a_short_tip_contained_in_a_long_one_is_reported() -> None:
-    teaser = dated("Deliveries Teaser", LONG[:180], 5)
-    assert len(near_duplicates([dated("Late Deliveries", LONG, 1), teaser])) == 1
-
-
-def test_different_tips_sharing_boilerplate_are_not_reported() -> None:
-    footer = " Signup for free tips, contact us, and visit our home page."
-    tips = [
-        dated(f"Tip {i}", f"Tip number {i} says something of its own: {word}." + footer * 3, i)
-        for i, word in enumerate(["patience", "kindness", "speed", "honesty"], 1)
-    ]
-    assert near_duplicates(tips) == []
-
-
-def test_a_new_tip_with_no_text_yet_is_compared_by_title() -> None:
-    blank = dated("Defend Without Getting Defensive", "<!-- write the tip here -->", 9)
-    existing = dated("Defend without Being Defensive", LONG, 1)
-    problems = near_duplicates([existing, blank])
-    assert [p.path for p in problems] == [blank.path]
-    assert near_duplicates([existing, dated("Greet Every Visitor", "<!-- -->", 9)]) == []
 
 
 # --- the command line --------------------------------------------------------

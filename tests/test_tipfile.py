@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from generator.content import check_content, load_content
 from generator.errors import ContentError
 from generator.model import Phrase, Source, Tip, slugify
-from generator.tipfile import dump_tip, parse_tip
+from generator.tipfile import dump_tip, parse_tip, write_text_atomic
 
 HERE = Path(__file__).parent
 BASE = HERE / "fixtures" / "base"
@@ -137,3 +139,18 @@ def test_unknown_field_is_a_warning_and_strict_fails(tmp_path: Path) -> None:
 def test_missing_content_folder(tmp_path: Path) -> None:
     with pytest.raises(ContentError, match="content folder not found"):
         load_content(tmp_path / "nope")
+
+
+def test_atomic_writes_keep_permissions_others_can_read(tmp_path: Path) -> None:
+    new, existing = tmp_path / "new.md", tmp_path / "existing.md"
+    existing.write_text("old", encoding="utf-8")
+    existing.chmod(0o640)
+    old_umask = os.umask(0o022)
+    try:
+        write_text_atomic(new, "text")
+        write_text_atomic(existing, "text")
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(new.stat().st_mode) == 0o644
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o640
+    assert existing.read_text(encoding="utf-8") == "text"

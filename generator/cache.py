@@ -1,0 +1,102 @@
+"""Results worth keeping between runs: parsed tip files, their 3-word runs.
+
+`tipkb check` and the build read every tip on every run, though an editor
+changes one a week. Each result is stored under a key naming exactly what
+it was computed from (a file's size and change times, or a text's digest),
+and the whole cache under a fingerprint of this package's code, so a stale
+result can never be used: a change to any input or to the code recomputes.
+
+A cache that cannot be read or written is only slower, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import sys
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .tipfile import write_bytes_atomic
+
+log = logging.getLogger(__name__)
+
+
+@cache
+def code_fingerprint() -> str:
+    """This package's source and the Python version: what every cached result depends on."""
+    digest = hashlib.blake2b(sys.version.encode(), digest_size=16)
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+RACY_NS = 2_000_000_000  # file times tick coarsely (up to 2 s on some file systems)
+
+
+def file_key(path: Path) -> tuple[str, ...] | None:
+    """A key that changes whenever the file may have: its size, change times and inode.
+
+    None (do not cache) for a file changed in the last RACY_NS: a second change
+    within the same clock tick, to the same size, would not change the key.
+    """
+    try:
+        st = path.stat()
+    except OSError:
+        return None  # reading it will report the problem
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS:
+        return None
+    return (str(path), str(st.st_size), str(st.st_mtime_ns), str(st.st_ctime_ns), str(st.st_ino))
+
+
+def text_key(kind: str, text: str) -> tuple[str, ...]:
+    return (kind, hashlib.blake2b(text.encode(), digest_size=16).hexdigest())
+
+
+class Cache:
+    """Values by key, loaded from and saved to one file; entries unused in a run are dropped."""
+
+    def __init__(self, path: Path | None, entries: dict[tuple[str, ...], Any]) -> None:
+        self.path = path
+        self._old = entries
+        self._new: dict[tuple[str, ...], Any] = {}
+
+    @classmethod
+    def open(cls, path: Path | None) -> Cache:
+        """The cache stored at `path`, or an empty one (also for None: no caching)."""
+        if path is None or not path.is_file():
+            return cls(path, {})
+        try:
+            with path.open("rb") as f:
+                fingerprint, entries = pickle.load(f)
+        except Exception as err:  # a corrupt or foreign file: start afresh
+            log.debug("ignoring cache %s: %s", path, err)
+            return cls(path, {})
+        return cls(path, entries if fingerprint == code_fingerprint() else {})
+
+    def get(self, key: tuple[str, ...] | None) -> Any | None:
+        if key is None:
+            return None
+        value = self._old.get(key)
+        if value is not None:
+            self._new[key] = value
+        return value
+
+    def put(self, key: tuple[str, ...] | None, value: Any) -> None:
+        if key is not None:
+            self._new[key] = value
+
+    def save(self) -> None:
+        """Write the entries used in this run, if they differ from what was loaded."""
+        if self.path is None or self._new.keys() == self._old.keys():
+            return
+        try:
+            data = pickle.dumps((code_fingerprint(), self._new), protocol=pickle.HIGHEST_PROTOCOL)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_bytes_atomic(self.path, data)
+        except OSError as err:
+            log.debug("cannot save cache %s: %s", self.path, os.strerror(err.errno or 0))
