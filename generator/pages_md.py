@@ -12,6 +12,7 @@ import datetime as dt
 import posixpath
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, TypeVar
 
 import yaml
@@ -64,17 +65,24 @@ def link(label: str, source: str, target: str, *, css: str = "") -> str:
     MkDocs checks these links (strict mode fails on a broken one) and turns
     them into relative URLs, so the site works under any sub-path.
     """
-    rel = posixpath.relpath(target, posixpath.dirname(source) or ".")
     suffix = f"{{ {css} }}" if css else ""
-    return f"[{text(label)}]({rel}){suffix}"
+    return f"[{text(label)}]({_relative(target, source)}){suffix}"
 
 
 def anchor_link(label: str, source: str, target: str, anchor: str) -> str:
     """A link to a heading id on another (or the same) page."""
     if target == source:
         return f"[{text(label)}](#{anchor})"
-    rel = posixpath.relpath(target, posixpath.dirname(source) or ".")
-    return f"[{text(label)}]({rel}#{anchor})"
+    return f"[{text(label)}]({_relative(target, source)}#{anchor})"
+
+
+def _relative(target: str, source: str) -> str:
+    return _relative_to_folder(target, posixpath.dirname(source) or ".")
+
+
+@lru_cache(maxsize=65536)  # pages link to the same hubs from the same folders, many times
+def _relative_to_folder(target: str, folder: str) -> str:
+    return posixpath.relpath(target, folder)
 
 
 _DUMPER: type = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

@@ -117,8 +117,10 @@ def search_keywords(
     names, and the situation's own page first.
     """
     words = keywords(taxonomy, ids)
-    # Hidden: they are search words, not labels (Zensical would show them).
-    meta: dict[str, object] = {"hide": ["tags"], "tags": words} if words else {}
+    # Hidden: they are search words, not labels (Zensical would show them). One tag
+    # holding them all: the search splits every tag into words anyway, and one
+    # string instead of a hundred is much less YAML for MkDocs to read per page.
+    meta: dict[str, object] = {"hide": ["tags"], "tags": [" ".join(words)]} if words else {}
     if boost is not None:
         meta["search"] = {"boost": boost}
     return meta
