@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from .cache import Cache
 from .content import load_content
 from .errors import BuildError
 from .model import Content, Tip
@@ -84,7 +85,7 @@ def build(
         raise BuildError(f"{config_file}: MkDocs configuration not found; pass --config FILE")
     stages: list[tuple[str, float]] = []
     content = _stage(
-        stages, "load + validate", lambda: load_content(content_dir, strict=strict), _count_tips
+        stages, "load + validate", lambda: _load(content_dir, strict, build_dir), _count_tips
     )
     with _locked(build_dir):
         tips = _stage(stages, "tag + phrases", lambda: _tag(content, build_dir), _describe_tagged)[
@@ -122,6 +123,14 @@ def _stage(
     stages.append((name, seconds))
     log.info("%s: %s (%.2f s)", name, describe(result), seconds)
     return result
+
+
+def _load(content_dir: Path, strict: bool, build_dir: Path) -> Content:
+    """Load and check the content; tip files unchanged since the last build are not re-parsed."""
+    cache = Cache.open(build_dir / "cache" / "build-content.pickle")
+    content = load_content(content_dir, strict=strict, cache=cache)
+    cache.save()  # only now: bad content leaves nothing written
+    return content
 
 
 def _count_tips(content: Content) -> str:

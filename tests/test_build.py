@@ -439,3 +439,29 @@ def fetch(url: str) -> str:
             return response.read().decode()
     except urllib.error.URLError:
         return ""
+
+
+def test_a_rebuild_parses_only_the_tips_changed_since(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import cache
+    from generator import content as content_module
+
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE, content)
+    monkeypatch.setattr(cache, "RACY_NS", 0)  # count files as settled at once
+    parsed: list[str] = []
+    read_tip = content_module.read_tip
+    monkeypatch.setattr(content_module, "read_tip", lambda p: parsed.append(p.name) or read_tip(p))
+    kwargs = {"build_dir": tmp_path / "build", "today": TODAY}
+    build(content, tmp_path / "site", **kwargs)  # type: ignore[arg-type]
+    assert len(parsed) == len(list(content.glob("tips/*.md")))
+    parsed.clear()
+    tip = content / "tips" / "2025-05-06-negate-the-nervousness.md"
+    tip.write_text(tip.read_text().replace("title: Negate", "title: Defeat"))
+    build(content, tmp_path / "site", **kwargs)  # type: ignore[arg-type]
+    assert parsed == [tip.name]
+    assert (
+        "Defeat the Nervousness"
+        in (tmp_path / "site/tips/negate-the-nervousness/index.html").read_text()
+    )
