@@ -10,6 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 SERIES_TOW = "tip-of-the-week"
@@ -117,13 +118,21 @@ class Taxonomy:
     techniques: tuple[Term, ...] = ()
 
     def term(self, term_id: str) -> Term | None:
-        return next((t for t in self.situations + self.techniques if t.id == term_id), None)
+        return self._by_id.get(term_id)
 
-    @property
+    # Computed once: every page asks these, many times over.
+    @cached_property
+    def _by_id(self) -> dict[str, Term]:
+        by_id: dict[str, Term] = {}
+        for t in self.situations + self.techniques:
+            by_id.setdefault(t.id, t)  # the first of a duplicated id, as a scan would find
+        return by_id
+
+    @cached_property
     def situation_ids(self) -> tuple[str, ...]:
         return tuple(t.id for t in self.situations)
 
-    @property
+    @cached_property
     def technique_ids(self) -> tuple[str, ...]:
         return tuple(t.id for t in self.techniques)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
+from itertools import chain
 
 from . import pages_md as md
 from .model import Taxonomy, Term, Tip
@@ -101,9 +103,14 @@ def keywords(taxonomy: Taxonomy, ids: Sequence[str]) -> list[str]:
 
     Each word once: a word repeated across synonyms ("customer") must not outweigh the rest.
     """
-    phrases = [p for term in terms_of(taxonomy, ids) for p in (term.label, *term.synonyms)]
-    text = _POSSESSIVE.sub("", " ".join(phrases).casefold())
-    return list(dict.fromkeys(_WORD.findall(text)))
+    words = chain.from_iterable(map(_term_words, terms_of(taxonomy, ids)))
+    return list(dict.fromkeys(words))
+
+
+@lru_cache(maxsize=4096)  # a few dozen terms, asked for by every page
+def _term_words(term: Term) -> tuple[str, ...]:
+    text = _POSSESSIVE.sub("", " ".join((term.label, *term.synonyms)).casefold())
+    return tuple(_WORD.findall(text))
 
 
 def search_keywords(
