@@ -153,9 +153,10 @@ def document(title: str, summary: str, body: str, phrase: str = "") -> Document:
     for n, (name, text) in enumerate(texts.items()):  # in FIELDS order
         if n:
             raw += (_SEPARATOR,)
-        # The trailing space stands for the separator that follows: a list marker
-        # ending a field still counts as a break, as in the fields joined into one.
-        part = tokenize(text.replace(_SEPARATOR, " ") + " ") if text else ()
+        # A trailing space stands for the separator that follows (none after the
+        # last field): a list marker ending a field breaks as in the fields joined.
+        after = " " if n < len(FIELDS) - 1 else ""
+        part = tokenize(text.replace(_SEPARATOR, " ") + after) if text else ()
         starts.append(len(raw))
         ranges[name] = range(len(raw), len(raw) + len(part))
         if part:

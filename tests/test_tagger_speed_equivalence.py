@@ -37,7 +37,8 @@ def test_tokenize_equals_one_regex_over_the_text(text: str) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(TEXT, TEXT, TEXT, TEXT)
-@example("", "", "\n-", "")  # a list marker ending a field
+@example("", "", "\n-", "")  # a list marker ending a field...
+@example("", "", "", "\n-")  # ...or the last one
 def test_document_equals_the_fields_joined_by_a_separator(
     title: str, summary: str, body: str, phrase: str
 ) -> None:
