@@ -27,10 +27,13 @@ log = logging.getLogger(__name__)
 
 
 @cache
-def code_fingerprint() -> str:
-    """This package's source and the Python version: what every cached result depends on."""
+def code_fingerprint(*sources: str) -> str:
+    """The Python version and the source of these modules of the package (all when none
+    are named): what a cached result computed by that code depends on."""
+    here = Path(__file__).parent
+    paths = [here / name for name in sources] if sources else sorted(here.glob("*.py"))
     digest = hashlib.blake2b(sys.version.encode(), digest_size=16)
-    for source in sorted(Path(__file__).parent.glob("*.py")):
+    for source in paths:
         digest.update(source.read_bytes())
     return digest.hexdigest()
 

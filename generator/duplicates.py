@@ -20,13 +20,13 @@ from itertools import chain
 from .cache import Cache, text_key
 from .errors import Problem
 from .model import Tip
+from .phrases import visible
 
 TEXT_CLOSE = 0.8  # share of the shorter text's 3-word runs also in the other tip
 TITLE_CLOSE = 0.85  # title likeness that alone warns, for a tip with too little text
 MIN_SHINGLES = 8  # fewer 3-word runs than this: too little text to compare
 BOILERPLATE_SHARE = 0.01  # a run in more than this share of the tips is boilerplate...
 BOILERPLATE_MIN = 20  # ...or in more than this many
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _TOKEN = re.compile(r"\w+")
 _MASK = (1 << 60) - 1  # two 30-bit digits: Python hashes and compares these fastest
 _MIX = 0x9E3779B97F4A7C15  # odd: multiplying by it mod 2**64 loses nothing
@@ -84,9 +84,7 @@ _WORD_HASHES = _WordHashes()
 
 def shingles(body: str) -> Runs:
     """The 3-word runs of a text (comments left out), each hashed the same way in every run."""
-    if "<!--" in body:
-        body = _COMMENT.sub(" ", body)
-    h = list(map(_WORD_HASHES.__getitem__, _TOKEN.findall(body.lower())))
+    h = list(map(_WORD_HASHES.__getitem__, _TOKEN.findall(visible(body).lower())))
     triples = zip(h, h[1:], h[2:], strict=False)
     return frozenset(((a * _MIX ^ b) * _MIX ^ c) & _MASK for a, b, c in triples)
 

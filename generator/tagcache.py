@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .cache import code_fingerprint
 from .model import Phrase, Taxonomy, Tip
 from .tagger import tag_tip
 from .tipfile import write_text_atomic
@@ -26,9 +27,7 @@ def _fingerprint(*parts: str) -> str:
 
 
 def _context(taxonomy: Taxonomy) -> str:
-    here = Path(__file__).parent
-    code = "".join((here / name).read_text(encoding="utf-8") for name in _TAGGER_SOURCES)
-    return _fingerprint(repr(taxonomy), code)
+    return _fingerprint(repr(taxonomy), code_fingerprint(*_TAGGER_SOURCES))
 
 
 def _key(tip: Tip, context: str) -> str:
