@@ -11,12 +11,16 @@ A cache that cannot be read or written is only slower, never an error.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
+import marshal
 import os
 import pickle
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -56,8 +60,31 @@ def file_key(path: Path) -> tuple[str, ...] | None:
     return (str(path), str(st.st_size), str(st.st_mtime_ns), str(st.st_ctime_ns), str(st.st_ino))
 
 
+def digest(value: object) -> str:
+    """A fingerprint of a value made of strings, numbers, None and tuples or lists of them.
+
+    marshal serialises such values exactly and far faster than repr or JSON, which
+    matters when every tip is fingerprinted on every build. Its format may change
+    between Python versions; cached results are dropped then (see code_fingerprint).
+    """
+    return hashlib.blake2b(marshal.dumps(value), digest_size=16).hexdigest()
+
+
 def text_key(kind: str, text: str) -> tuple[str, ...]:
-    return (kind, hashlib.blake2b(text.encode(), digest_size=16).hexdigest())
+    return (kind, digest(text))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Unpickling a cache makes tens of thousands of objects and no garbage, yet each
+    thousand of them sets off a garbage-collector pass over every live object."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Cache:
@@ -74,8 +101,8 @@ class Cache:
         if path is None or not path.is_file():
             return cls(path, {})
         try:
-            with path.open("rb") as f:
-                fingerprint, entries = pickle.load(f)
+            with _collector_paused():
+                fingerprint, entries = pickle.loads(path.read_bytes())
         except Exception as err:  # a corrupt or foreign file: start afresh
             log.debug("ignoring cache %s: %s", path, err)
             return cls(path, {})

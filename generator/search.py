@@ -26,9 +26,7 @@ suggestion is made from the index's vocabulary.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import heapq
-import json
 import logging
 import math
 import re
@@ -51,6 +49,7 @@ from whoosh.lang.porter import stem as _porter
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, SegmentWriter
 
+from .cache import digest
 from .content import load_content
 from .errors import BuildError, InputError
 from .model import Content, Taxonomy, Term, Tip, tip_url
@@ -59,11 +58,12 @@ from .taxonomy import did_you_mean
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "tips"
-FORMAT_VERSION = "3"  # bump when what is indexed changes: every tip is re-indexed
+FORMAT_VERSION = "4"  # bump when what is indexed changes: every tip is re-indexed
 MARK = "**"  # snippets wrap matching words in this (plain text, Markdown bold)
 
 # Weight of each part of a tip in the `text` field (per occurrence of a word).
 WEIGHTS = {"title": 4.0, "phrases": 2.0, "summary": 2.0, "terms": 1.5, "body": 1.0}
+_FORMAT = (FORMAT_VERSION, tuple(WEIGHTS.items()))  # part of every tip's fingerprint
 TERM_WEIGHT = 3.0  # being tagged with a term the query names, as a word's BM25 weight
 BM25_K1, BM25_B = 1.2, 0.75
 TYPICAL_LENGTH = 400.0  # weighted words in a typical tip, for BM25 length normalisation
@@ -211,11 +211,13 @@ class _Source:
 
     @cached_property
     def fingerprint(self) -> bytes:
+        """A digest of everything the tip's document is made from (the parts, unjoined:
+        every tip is fingerprinted on every build, only changed ones are analysed)."""
         tip = self.tip
         date = tip.date.isoformat() if tip.date else None
-        phrases = [p.situations for p in tip.phrases]
-        raw = [FORMAT_VERSION, tip.slug, date, self.parts, phrases, tip.situations, tip.techniques]
-        return hashlib.sha1(json.dumps(raw).encode("utf-8")).hexdigest().encode("ascii")
+        phrases = tuple((p.text, p.situations) for p in tip.phrases)
+        raw = (_FORMAT, tip.slug, date, tip.body, tip.title, tip.summary, phrases, self.labels)
+        return digest((raw, tip.situations, tip.techniques)).encode("ascii")
 
     def document(self) -> dict[str, Any]:
         tip = self.tip
@@ -241,9 +243,13 @@ class _Source:
         }
 
 
-def _source(tip: Tip, taxonomy: Taxonomy) -> _Source:
-    terms = (taxonomy.term(i) for i in tip.tags)
-    return _Source(tip, tuple(t.label for t in terms if t is not None))
+def _sources(tips: Sequence[Tip], taxonomy: Taxonomy) -> dict[str, _Source]:
+    """slug → what is indexed of each tip."""
+    labels: dict[tuple[str, ...], tuple[str, ...]] = {}  # tips share a few hundred tag sets
+    for tags in {tip.tags for tip in tips}:
+        terms = (taxonomy.term(i) for i in tags)
+        labels[tags] = tuple(t.label for t in terms if t is not None)
+    return {tip.slug: _Source(tip, labels[tip.tags]) for tip in tips}
 
 
 def _layout(schema: fields.Schema) -> list[tuple[str, ...]]:
@@ -285,7 +291,7 @@ def update_index(tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path) -> In
     When most tips changed, the index is rewritten whole instead: deleted
     documents linger in whoosh's segments and would slow every query.
     """
-    sources = {tip.slug: _source(tip, taxonomy) for tip in tips}
+    sources = _sources(tips, taxonomy)
     ix = _open_or_create(index_dir)
     current = _indexed(ix)
     added = [s for s in sources if s not in current]

@@ -1,94 +1,68 @@
 """Remember tagging results between builds, so a rebuild with nothing changed tags nothing.
 
 A tip's entry is keyed by a fingerprint of what tagging reads: its text and
-tags, the taxonomy, and the tagger's own source code, so a change to any of
-them re-tags exactly the tips it can affect.
+tags, and the taxonomy; the cache as a whole by the package's code (see
+generator.cache). A change to any of them re-tags exactly the tips it can affect.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from .cache import code_fingerprint
+from .cache import Cache, digest
 from .model import Phrase, Taxonomy, Tip
 from .tagger import tag_tip
-from .tipfile import write_text_atomic
 
-_TAGGER_SOURCES = ("rules.py", "tagger.py", "phrases.py")
-
-
-def _fingerprint(*parts: str) -> str:
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
+# What tagging adds to a tip: its situations, techniques, auto_tags and phrases.
+_Result = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[Phrase, ...]]
 
 
-def _context(taxonomy: Taxonomy) -> str:
-    return _fingerprint(repr(taxonomy), code_fingerprint(*_TAGGER_SOURCES))
+def _key(tip: Tip, taxonomy_digest: str) -> tuple[str, ...]:
+    phrases = tuple((p.text, p.situations, p.auto) for p in tip.phrases)
+    read = (tip.title, tip.summary, tip.body, tip.situations, tip.techniques)
+    return ("tags", digest((taxonomy_digest, read, phrases, tip.auto_tags, tip.rejected)))
 
 
-def _key(tip: Tip, context: str) -> str:
-    read = (
-        tip.title,
-        tip.summary,
-        tip.body,
-        tip.situations,
-        tip.techniques,
-        tip.phrases,
-        tip.auto_tags,
-        tip.rejected,
-    )
-    return _fingerprint(context, repr(read))
+def _result(tip: Tip) -> _Result:
+    return (tip.situations, tip.techniques, tip.auto_tags, tip.phrases)
 
 
-def _result(tip: Tip) -> dict[str, Any]:
-    return {
-        "situations": tip.situations,
-        "techniques": tip.techniques,
-        "auto_tags": tip.auto_tags,
-        "phrases": [[p.text, p.situations, p.auto] for p in tip.phrases],
-    }
-
-
-def _apply(tip: Tip, result: dict[str, Any]) -> Tip:
-    return dataclasses.replace(
+def _apply(tip: Tip, result: _Result) -> Tip:
+    situations, techniques, auto_tags, phrases = result
+    return _with(
         tip,
-        situations=tuple(result["situations"]),
-        techniques=tuple(result["techniques"]),
-        auto_tags=tuple(result["auto_tags"]),
-        phrases=tuple(
-            Phrase(text, tuple(situations), auto) for text, situations, auto in result["phrases"]
-        ),
+        situations=situations,
+        techniques=techniques,
+        auto_tags=auto_tags,
+        phrases=phrases,
     )
 
 
-def _load(cache_file: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(cache_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # no cache, or a damaged one: tag everything again
-    return data if isinstance(data, dict) else {}
+def _with(tip: Tip, **changes: object) -> Tip:
+    """dataclasses.replace for fields that need no checking, without re-running __init__:
+    a rebuild applies cached tags to every tip, and replace() is the bulk of that."""
+    new = object.__new__(Tip)
+    new.__dict__.update(tip.__dict__, **changes)
+    return new
 
 
 def tag_all(
-    tips: Sequence[Tip], taxonomy: Taxonomy, cache_file: Path
+    tips: Sequence[Tip], taxonomy: Taxonomy, cache_file: Path | None
 ) -> tuple[tuple[Tip, ...], int]:
     """Every tip tagged as tag_tip tags it, reusing cached results; also how many were tagged afresh."""
-    cache = _load(cache_file)
-    context = _context(taxonomy)
-    kept: dict[str, Any] = {}
+    cache = Cache.open(cache_file)
+    taxonomy_digest = digest(repr(taxonomy))
     tagged: list[Tip] = []
+    computed = 0
     for tip in tips:
-        key = _key(tip, context)
-        if key in cache:
-            tagged.append(_apply(tip, cache[key]))
-            kept[key] = cache[key]
-        else:
+        key = _key(tip, taxonomy_digest)
+        result = cache.get(key)
+        if result is None:
             tagged.append(tag_tip(tip, taxonomy))
-            kept[key] = _result(tagged[-1])
-    if kept.keys() != cache.keys():  # only what the current tips need is kept
-        write_text_atomic(cache_file, json.dumps(kept, sort_keys=True))
-    return tuple(tagged), sum(key not in cache for key in kept)
+            cache.put(key, _result(tagged[-1]))
+            computed += 1
+        else:
+            tagged.append(_apply(tip, result))
+    cache.save()  # only what the current tips need is kept
+    return tuple(tagged), computed

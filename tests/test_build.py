@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import http.server
 import json
 import logging
@@ -129,6 +130,12 @@ def test_strict_build_publishes_every_tip(built: tuple[BuildReport, Path]) -> No
         assert (site / "tips" / tip.slug / "index.html").is_file(), tip.slug
     for hub in ("situations", "techniques", "phrases", "archive", "editors"):
         assert (site / hub / "index.html").is_file()
+
+
+def test_the_build_leaves_no_objects_frozen(built: tuple[BuildReport, Path]) -> None:
+    """The build exempts its stages' results from garbage collection only while it runs,
+    so a preview server rebuilding again and again does not pile them up."""
+    assert gc.get_freeze_count() == 0
 
 
 def test_navigation_lists_only_the_hubs(built: tuple[BuildReport, Path]) -> None:

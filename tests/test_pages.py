@@ -272,7 +272,7 @@ def test_write_pages_writes_only_changes_and_removes_stale_files(tmp_path: Path)
     assert sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*")) == ["a.md", "c.md"]
 
 
-@pytest.mark.parametrize("path", ["../evil.md", "x/../../evil.md", "/etc/evil.md"])
+@pytest.mark.parametrize("path", ["../evil.md", "x/../../evil.md", "/etc/evil.md", "", "."])
 def test_write_pages_refuses_paths_outside_the_docs_folder(tmp_path: Path, path: str) -> None:
     with pytest.raises(BuildError, match="leaves"):
         write_pages([Page(path, "x")], tmp_path / "docs")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import posixpath
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator import pages_md
 from generator.model import SERIES_TOW, Phrase, Source, Tip, slugify
 from generator.safety import unsafe_markup
 from generator.tipfile import dump_tip, parse_tip
@@ -73,3 +75,18 @@ def test_reading_never_raises(raw: bytes) -> None:
     tip, problems = parse_tip(Path("undated-x.md"), raw)
     assert (tip is None) == any(p.level == "error" for p in problems)
     assert all(p.line >= 1 for p in problems)
+
+
+FOLDERS = st.lists(st.sampled_from(["tips", "situations", "a", "b", "x-y"]), max_size=3)
+PAGE = st.builds(
+    lambda folders, name: "/".join([*folders, name]),
+    FOLDERS,
+    st.sampled_from(["index.md", "2.md", "tips.md", "a.md"]),
+)
+
+
+@given(PAGE, PAGE)
+def test_page_links_are_what_relpath_gives(target: str, source: str) -> None:
+    """The generator's quick relative links equal posixpath.relpath's for page paths."""
+    folder = posixpath.dirname(source) or "."
+    assert pages_md._relative(target, source) == posixpath.relpath(target, folder)

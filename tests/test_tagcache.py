@@ -14,7 +14,7 @@ CONTENT = Path(__file__).parent.parent / "content"
 
 def test_cached_results_equal_fresh_tagging(tmp_path: Path) -> None:
     content = load_content(CONTENT)
-    cache = tmp_path / "tags.json"
+    cache = tmp_path / "tags.pickle"
     expected = tuple(tag_tip(t, content.taxonomy) for t in content.tips)
     first, computed_first = tag_all(content.tips, content.taxonomy, cache)
     again, computed_again = tag_all(content.tips, content.taxonomy, cache)
@@ -24,7 +24,7 @@ def test_cached_results_equal_fresh_tagging(tmp_path: Path) -> None:
 
 def test_only_changed_tips_are_retagged(tmp_path: Path) -> None:
     content = load_content(CONTENT)
-    cache = tmp_path / "tags.json"
+    cache = tmp_path / "tags.pickle"
     tag_all(content.tips, content.taxonomy, cache)
     changed = dataclasses.replace(
         content.tips[0], body=content.tips[0].body + "\nThe customer was furious.\n"
@@ -37,8 +37,22 @@ def test_only_changed_tips_are_retagged(tmp_path: Path) -> None:
 
 def test_a_damaged_cache_is_rebuilt(tmp_path: Path) -> None:
     content = load_content(CONTENT)
-    cache = tmp_path / "tags.json"
-    cache.write_text("{not json", encoding="utf-8")
+    cache = tmp_path / "tags.pickle"
+    cache.write_bytes(b"not a pickle")
     tagged, computed = tag_all(content.tips[:3], content.taxonomy, cache)
     assert computed == 3
     assert tagged == tuple(tag_tip(t, content.taxonomy) for t in content.tips[:3])
+
+
+def test_a_changed_taxonomy_retags_every_tip(tmp_path: Path) -> None:
+    content = load_content(CONTENT)
+    cache = tmp_path / "tags.pickle"
+    tag_all(content.tips, content.taxonomy, cache)
+    first = content.taxonomy.situations[0]
+    renamed = dataclasses.replace(first, synonyms=(*first.synonyms, "fuming"))
+    taxonomy = dataclasses.replace(
+        content.taxonomy, situations=(renamed, *content.taxonomy.situations[1:])
+    )
+    tagged, computed = tag_all(content.tips, taxonomy, cache)
+    assert computed == len(content.tips)
+    assert tagged == tuple(tag_tip(t, taxonomy) for t in content.tips)
