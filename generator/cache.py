@@ -21,7 +21,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +70,16 @@ def digest(value: object) -> str:
     return hashlib.blake2b(marshal.dumps(value), digest_size=16).hexdigest()
 
 
+@lru_cache(maxsize=1 << 16)
+def text_digest(text: str) -> str:
+    """digest() of a text, remembered. The tag cache and the search index fingerprint
+    every tip's body on every build; the second asks about the same string object,
+    which Python hashes once and compares by identity, so only the first pays."""
+    return digest(text)
+
+
 def text_key(kind: str, text: str) -> tuple[str, ...]:
-    return (kind, digest(text))
+    return (kind, text_digest(text))
 
 
 @contextmanager

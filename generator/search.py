@@ -49,15 +49,17 @@ from whoosh.lang.porter import stem as _porter
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, SegmentWriter
 
-from .cache import digest
+from .cache import digest, text_digest
 from .content import load_content
 from .errors import BuildError, InputError
 from .model import Content, Taxonomy, Term, Tip, tip_url
 from .taxonomy import did_you_mean
+from .tipfile import write_text_atomic
 
 log = logging.getLogger(__name__)
 
 INDEX_NAME = "tips"
+CONTENTS = "tipkb-contents"  # beside whoosh's files: a digest of what the index holds
 FORMAT_VERSION = "4"  # bump when what is indexed changes: every tip is re-indexed
 MARK = "**"  # snippets wrap matching words in this (plain text, Markdown bold)
 
@@ -190,7 +192,7 @@ class IndexStats:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # not frozen: one is made per tip on every build, and frozen is slower
 class _Source:
     """What the index holds of one tip, before analysis (cheap to fingerprint)."""
 
@@ -216,7 +218,8 @@ class _Source:
         tip = self.tip
         date = tip.date.isoformat() if tip.date else None
         phrases = tuple((p.text, p.situations) for p in tip.phrases)
-        raw = (_FORMAT, tip.slug, date, tip.body, tip.title, tip.summary, phrases, self.labels)
+        body = text_digest(tip.body)
+        raw = (_FORMAT, tip.slug, date, body, tip.title, tip.summary, phrases, self.labels)
         return digest((raw, tip.situations, tip.techniques)).encode("ascii")
 
     def document(self) -> dict[str, Any]:
@@ -245,11 +248,8 @@ class _Source:
 
 def _sources(tips: Sequence[Tip], taxonomy: Taxonomy) -> dict[str, _Source]:
     """slug → what is indexed of each tip."""
-    labels: dict[tuple[str, ...], tuple[str, ...]] = {}  # tips share a few hundred tag sets
-    for tags in {tip.tags for tip in tips}:
-        terms = (taxonomy.term(i) for i in tags)
-        labels[tags] = tuple(t.label for t in terms if t is not None)
-    return {tip.slug: _Source(tip, labels[tip.tags]) for tip in tips}
+    label = {t.id: t.label for t in reversed(taxonomy.situations + taxonomy.techniques)}
+    return {tip.slug: _Source(tip, tuple(label[i] for i in tip.tags if i in label)) for tip in tips}
 
 
 def _layout(schema: fields.Schema) -> list[tuple[str, ...]]:
@@ -292,6 +292,9 @@ def update_index(tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path) -> In
     documents linger in whoosh's segments and would slow every query.
     """
     sources = _sources(tips, taxonomy)
+    contents = _contents(sources)
+    if _recorded(index_dir) == contents:  # what a rebuild with nothing changed finds
+        return IndexStats(0, 0, 0, len(sources))
     ix = _open_or_create(index_dir)
     current = _indexed(ix)
     added = [s for s in sources if s not in current]
@@ -299,6 +302,7 @@ def update_index(tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path) -> In
     removed = sorted(set(current) - set(sources))
     stats = IndexStats(len(added), len(updated), len(removed), len(sources) - len(added + updated))
     if not stats.changed:
+        _record(index_dir, contents)
         return stats
     writer = _writer(ix)
     try:
@@ -312,8 +316,30 @@ def update_index(tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path) -> In
     except BaseException:
         writer.cancel()
         raise
+    _record(index_dir, contents)
     log.debug("search index %s: %s", index_dir, stats)
     return stats
+
+
+def _contents(sources: dict[str, _Source]) -> str:
+    """A digest of what an up-to-date index holds: its fields and every tip's fingerprint."""
+    prints = sorted((slug, source.fingerprint) for slug, source in sources.items())
+    return digest((repr(_layout(_schema())), prints))
+
+
+def _recorded(index_dir: Path) -> str | None:
+    """The contents digest recorded by the last update, if its index is still there."""
+    try:
+        recorded = (index_dir / CONTENTS).read_text(encoding="ascii")
+    except (OSError, ValueError):
+        return None
+    return recorded if index.exists_in(index_dir, indexname=INDEX_NAME) else None
+
+
+def _record(index_dir: Path, contents: str) -> None:
+    """Written only after a successful commit: a stale record merely costs a full check."""
+    if _recorded(index_dir) != contents:
+        write_text_atomic(index_dir / CONTENTS, contents)
 
 
 def _writer(ix: index.Index) -> SegmentWriter:

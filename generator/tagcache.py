@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from .cache import Cache, digest
+from .cache import Cache, digest, text_digest
 from .model import Phrase, Taxonomy, Tip
 from .tagger import tag_tip
 
@@ -20,7 +20,7 @@ _Result = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[Phrase,
 
 def _key(tip: Tip, taxonomy_digest: str) -> tuple[str, ...]:
     phrases = tuple((p.text, p.situations, p.auto) for p in tip.phrases)
-    read = (tip.title, tip.summary, tip.body, tip.situations, tip.techniques)
+    read = (tip.title, tip.summary, text_digest(tip.body), tip.situations, tip.techniques)
     return ("tags", digest((taxonomy_digest, read, phrases, tip.auto_tags, tip.rejected)))
 
 

@@ -22,6 +22,7 @@ from generator.errors import BuildError, ContentError, InputError
 from generator.evaluate_search import default_queries, evaluate, load_queries, score_rankings
 from generator.model import Phrase, Taxonomy, Term, Tip, slugify
 from generator.search import (
+    CONTENTS,
     MARK,
     OPEN,
     related_tips,
@@ -257,6 +258,25 @@ def test_no_change_opens_no_writer(tmp_path: Path) -> None:
     assert (stats.added, stats.updated, stats.removed, stats.unchanged) == (0, 0, 0, len(TIPS))
     assert not stats.changed
     assert index_files(folder) == before  # no file written, none added, no lock taken
+
+
+@pytest.mark.parametrize("damage", ["index files deleted", "record garbled"])
+def test_a_record_of_the_contents_never_hides_a_missing_or_stale_index(
+    tmp_path: Path, damage: str
+) -> None:
+    folder = tmp_path / "index"
+    update_index(TIPS, TAXONOMY, folder)
+    if damage == "index files deleted":
+        for path in folder.iterdir():
+            if path.name != CONTENTS:
+                path.unlink()
+    else:
+        (folder / CONTENTS).write_text("not a digest", encoding="ascii")
+    stats = update_index(TIPS, TAXONOMY, folder)
+    expected_added = len(TIPS) if damage == "index files deleted" else 0
+    assert (stats.added, stats.unchanged) == (expected_added, len(TIPS) - expected_added)
+    assert slugs(folder, "thank") == ["thank-the-caller"]
+    assert update_index(TIPS, TAXONOMY, folder).unchanged == len(TIPS)
 
 
 def test_a_changed_term_label_reindexes_its_tips(tmp_path: Path) -> None:
