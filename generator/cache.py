@@ -84,12 +84,17 @@ def text_key(kind: str, text: str) -> tuple[str, ...]:
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Unpickling a cache makes tens of thousands of objects and no garbage, yet each
-    thousand of them sets off a garbage-collector pass over every live object."""
+    """Unpickling a cache makes a hundred thousand objects and no garbage, yet every few
+    hundred of them would set off a garbage-collector pass, and each pass walks the
+    young objects again. So the collector waits, and what was loaded is then frozen
+    (gc.freeze): it lives as long as the run, and no later pass needs to walk it.
+    Only the cyclic collector is affected; the build unfreezes everything when it ends.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
+        gc.freeze()
     finally:
         if enabled:
             gc.enable()
