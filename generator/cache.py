@@ -19,25 +19,23 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .tipfile import write_bytes_atomic
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @cache
-def code_fingerprint(*sources: str) -> str:
-    """The Python version and the source of these modules of the package (all when none
-    are named): what a cached result computed by that code depends on."""
-    here = Path(__file__).parent
-    paths = [here / name for name in sources] if sources else sorted(here.glob("*.py"))
+def code_fingerprint() -> str:
+    """The Python version and the package's source: what every cached result depends on."""
     digest = hashlib.blake2b(sys.version.encode(), digest_size=16)
-    for source in paths:
+    for source in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(source.read_bytes())
     return digest.hexdigest()
 
@@ -83,7 +81,7 @@ def text_key(kind: str, text: str) -> tuple[str, ...]:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def _loading_for_the_run() -> Iterator[None]:
     """Unpickling a cache makes a hundred thousand objects and no garbage, yet every few
     hundred of them would set off a garbage-collector pass, and each pass walks the
     young objects again. So the collector waits, and what was loaded is then frozen
@@ -114,7 +112,7 @@ class Cache:
         if path is None or not path.is_file():
             return cls(path, {})
         try:
-            with _collector_paused():
+            with _loading_for_the_run():
                 fingerprint, entries = pickle.loads(path.read_bytes())
         except Exception as err:  # a corrupt or foreign file: start afresh
             log.debug("ignoring cache %s: %s", path, err)
@@ -132,6 +130,14 @@ class Cache:
     def put(self, key: tuple[str, ...] | None, value: Any) -> None:
         if key is not None:
             self._new[key] = value
+
+    def fetch(self, key: tuple[str, ...] | None, compute: Callable[[], T]) -> T:
+        """The value stored under `key`, else compute() (stored under it for next time)."""
+        value: T | None = self.get(key)
+        if value is None:
+            value = compute()
+            self.put(key, value)
+        return value
 
     def save(self) -> None:
         """Write the entries used in this run, if they differ from what was loaded."""

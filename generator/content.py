@@ -49,11 +49,7 @@ def _read(path: Path, cache: Cache | None) -> tuple[Tip | None, list[Problem]]:
     if cache is None:
         return read_tip(path)
     key = file_key(path)  # before reading: a change after it changes the key next time
-    found: tuple[Tip | None, list[Problem]] | None = cache.get(key)
-    if found is None:
-        found = read_tip(path)
-        cache.put(key, found)
-    return found
+    return cache.fetch(key, lambda: read_tip(path))
 
 
 def load_content(root: Path, *, strict: bool = False, cache: Cache | None = None) -> Content:

@@ -61,12 +61,7 @@ def _age(tip: Tip) -> tuple[dt.date, str]:
 def _cached_runs(body: str, cache: Cache | None) -> Runs:
     if cache is None:
         return shingles(body)
-    key = text_key("runs", body)
-    runs = cache.get(key)
-    if runs is None:
-        runs = shingles(body)
-        cache.put(key, runs)
-    return runs
+    return cache.fetch(text_key("runs", body), lambda: shingles(body))
 
 
 class _WordHashes(dict[str, int]):

@@ -220,7 +220,7 @@ class _Source:
         phrases = tuple((p.text, p.situations) for p in tip.phrases)
         body = text_digest(tip.body)
         raw = (_FORMAT, tip.slug, date, body, tip.title, tip.summary, phrases, self.labels)
-        return digest((raw, tip.situations, tip.techniques)).encode("ascii")
+        return digest((*raw, tip.situations, tip.techniques)).encode("ascii")
 
     def document(self) -> dict[str, Any]:
         tip = self.tip
@@ -302,7 +302,7 @@ def update_index(tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path) -> In
     removed = sorted(set(current) - set(sources))
     stats = IndexStats(len(added), len(updated), len(removed), len(sources) - len(added + updated))
     if not stats.changed:
-        _record(index_dir, contents)
+        _record(index_dir, contents)  # the record was missing or stale
         return stats
     writer = _writer(ix)
     try:
@@ -338,8 +338,7 @@ def _recorded(index_dir: Path) -> str | None:
 
 def _record(index_dir: Path, contents: str) -> None:
     """Written only after a successful commit: a stale record merely costs a full check."""
-    if _recorded(index_dir) != contents:
-        write_text_atomic(index_dir / CONTENTS, contents)
+    write_text_atomic(index_dir / CONTENTS, contents)
 
 
 def _writer(ix: index.Index) -> SegmentWriter:
