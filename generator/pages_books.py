@@ -6,9 +6,11 @@ page opens with a contents list pointing at the page where each group starts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import groupby
+from typing import Any
 
 from . import pages_md as md
 from . import pages_parts as parts
@@ -17,12 +19,12 @@ from .pages import Page, Site
 
 @dataclass(frozen=True)
 class Group:
-    """A heading and its list items (Markdown, relative to the listing's folder)."""
+    """A heading and its list items."""
 
     anchor: str
     title: str  # plain text
     intro: str  # Markdown
-    items: tuple[str, ...]
+    items: tuple[Any, ...]  # what Listing.item writes out
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,9 @@ class Listing:
     title: str
     intro: str
     per_page: int
+    # The HTML of one item on the page at path `source`: links are relative to
+    # the page, and page 2 is served a folder deeper than page 1.
+    item: Callable[[str, Any], str]
     css: str = ""  # class of a wrapper around each list, for the theme
 
 
@@ -39,14 +44,12 @@ def phrase_book(site: Site) -> list[Page]:
     groups = []
     for term in site.taxonomy.situations:
         said = site.phrases_for(term)
-        cards = tuple(parts.phrase_card(site, base, s, with_tip=True) for s in said)
         about = md.link(f"About “{term.label}”", base, parts.term_path(site.taxonomy, term))
-        groups.append(Group(f"s-{term.id}", term.label, about, cards))
-    general = site.general_phrases()
-    cards = tuple(parts.phrase_card(site, base, s, with_tip=True) for s in general)
-    groups.append(Group("general", "Any situation", "", cards))
+        groups.append(Group(f"s-{term.id}", term.label, about, said))
+    groups.append(Group("general", "Any situation", "", site.general_phrases()))
     intro = "Every phrase the tips recommend, grouped by situation. Each links to the tip it comes from."
-    listing = Listing(base, "Phrase book", intro, parts.PHRASES_PER_PAGE, "tipkb-phrases")
+    card = partial(parts.phrase_card, site, with_tip=True)
+    listing = Listing(base, "Phrase book", intro, parts.PHRASES_PER_PAGE, card, parts.PHRASES_CSS)
     return grouped_pages(listing, [g for g in groups if g.items])
 
 
@@ -54,13 +57,14 @@ def archive(site: Site) -> list[Page]:
     base = parts.ARCHIVE
     groups = []
     for year, tips in groupby(site.tips, key=lambda t: t.date.year if t.date else None):
-        lines = tuple(parts.tip_line(site, base, t) for t in tips)
         if year is None:
-            groups.append(Group("undated", "Undated", "", lines))
+            groups.append(Group("undated", "Undated", "", tuple(tips)))
         else:
-            groups.append(Group(f"year-{year}", str(year), "", lines))
-    intro = "Every tip, newest first."
-    return grouped_pages(Listing(base, "Archive", intro, parts.TIPS_PER_PAGE), groups)
+            groups.append(Group(f"year-{year}", str(year), "", tuple(tips)))
+    line = partial(parts.tip_line, site)
+    return grouped_pages(
+        Listing(base, "Archive", "Every tip, newest first.", parts.TIPS_PER_PAGE, line), groups
+    )
 
 
 def grouped_pages(listing: Listing, groups: Sequence[Group]) -> list[Page]:
@@ -74,7 +78,7 @@ def grouped_pages(listing: Listing, groups: Sequence[Group]) -> list[Page]:
             md.front_matter({"search": {"exclude": True}}),
             f"# {listing.title}" + (f" (page {number} of {len(pages)})" if number > 1 else ""),
             _contents(listing, groups, starts) if number == 1 else "",
-            *(_section(listing, group, items) for group, items in _by_group(chunk)),
+            *(_section(listing, path, group, items) for group, items in _by_group(chunk)),
             "Nothing here yet." if not flat else "",
             md.pager(path, listing.base, number, len(pages)),
         )
@@ -99,11 +103,9 @@ def _by_group(chunk: Sequence[tuple[Group, int]]) -> list[tuple[Group, list[int]
     return [(items[0][0], [i for _, i in items]) for items in (list(run) for _, run in runs)]
 
 
-def _section(listing: Listing, group: Group, indexes: list[int]) -> str:
+def _section(listing: Listing, path: str, group: Group, indexes: list[int]) -> str:
     continued = indexes[0] > 0
     heading = f"## {md.text(group.title)}" + (" (continued)" if continued else "")
     heading += f" {{ #{group.anchor} }}" if not continued else f" {{ #{group.anchor}-more }}"
-    items = "\n".join(f"- {group.items[i]}" for i in indexes)
-    if listing.css:
-        items = f'<div class="{listing.css}" markdown>\n\n{items}\n\n</div>'
+    items = md.html_list((listing.item(path, group.items[i]) for i in indexes), listing.css)
     return md.block(heading, "" if continued else group.intro, items)

@@ -34,14 +34,14 @@ def _this_week(site: Site, path: str) -> str:
         return ""
     said = [Said(p, tip) for p in tip.phrases[:THIS_WEEK_PHRASES]]
     tags = parts.terms_of(site.taxonomy, tip.situations + tip.techniques)
-    row = " ".join(parts.chip(site.taxonomy, path, t) for t in tags)
+    row = parts.chip_row([parts.chip(site.taxonomy, path, t) for t in tags])
     return md.block(
         '<div class="tipkb-week" markdown>',
         "## This week’s tip { #this-week }",
         f"### {md.link(tip.title, path, parts.tip_path(tip))}",
         f"{md.long_date(tip.date)}\n{{ .tipkb-meta }}" if tip.date else "",
         md.text(tip.summary),
-        f"{row}\n{{ .tipkb-chips }}" if row else "",
+        row,
         parts.phrase_list(site, path, said, with_tip=False),
         md.link("Read the tip →", path, parts.tip_path(tip), css=".md-button"),
         "</div>",
@@ -52,9 +52,9 @@ def _techniques(site: Site, path: str) -> str:
     terms = [t for t in site.taxonomy.techniques if site.tips_for(t)]
     if not terms:
         return ""
-    row = " ".join(parts.chip(site.taxonomy, path, t, len(site.tips_for(t))) for t in terms)
+    row = parts.chip_row([parts.chip(site.taxonomy, path, t, len(site.tips_for(t))) for t in terms])
     more = md.link("All techniques →", path, parts.TECHNIQUES)
-    return md.block("## Browse by technique { #techniques }", f"{row}\n{{ .tipkb-chips }}", more)
+    return md.block("## Browse by technique { #techniques }", row, more)
 
 
 def _recent(site: Site, path: str) -> str:

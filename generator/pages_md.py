@@ -2,8 +2,15 @@
 
 Text from content (titles, phrases, descriptions) is untrusted: imported
 pages may hold anything. Every piece of it passes through `text()` (Markdown
-context) or `attr()` (HTML attribute), so it can neither open raw HTML nor
+context) or `html()` (raw HTML block), so it can neither open raw HTML nor
 trigger Markdown syntax such as links or `{: attribute lists }`.
+
+The parts repeated by the thousand (tip lists, tag chips, phrase cards) are
+written as raw HTML blocks with links MkDocs would have made: Python-Markdown
+passes such a block through whole, where a Markdown list of links costs it
+several times as much (inline patterns on every piece of text, then MkDocs
+resolving every link). At 2,000 tips that is about a quarter of the MkDocs
+build. Everything else stays Markdown.
 """
 
 from __future__ import annotations
@@ -11,8 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from html import escape
 from typing import Any, TypeVar
 
 import yaml
@@ -37,9 +45,6 @@ MONTHS = [
 _MD_INLINE = re.compile(r"([\\`*_\[\]{}])")
 # Syntax that only counts at the start of a block: headings, lists, numbered lists.
 _MD_LEADING = re.compile(r"^(?:([#+-])|(\d+)\.)")
-# In an attribute, Markdown processors that run before raw HTML is set aside
-# (code spans, escapes, links, attribute lists) must see nothing they recognise.
-_ATTR_CHARS = str.maketrans({c: f"&#{ord(c)};" for c in "`\\[]{}*_"})
 
 
 @lru_cache(maxsize=65536)  # a tip's title is written on a dozen pages at 10,000 tips
@@ -52,12 +57,43 @@ def text(value: str) -> str:
     return _MD_LEADING.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\.", value)
 
 
-def attr(value: str) -> str:
-    """Content text → the value of an HTML attribute written in Markdown."""
-    value = " ".join(value.split())
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    value = value.replace('"', "&quot;").replace("'", "&#39;")
-    return value.translate(_ATTR_CHARS)
+@lru_cache(maxsize=65536)
+def html(value: str) -> str:
+    """Content text → HTML text or attribute value, on one line, for raw HTML blocks
+    (Markdown is not parsed inside them, so only HTML needs escaping)."""
+    return escape(" ".join(value.split()))
+
+
+def a(label: str, source: str, target: str, *, css: str = "") -> str:
+    """An HTML link from page `source` to page `target` (both docs-relative .md paths)."""
+    cls = f' class="{css}"' if css else ""
+    return f'<a href="{url(source, target)}"{cls}>{html(label)}</a>'
+
+
+def html_list(items: Iterable[str], css: str = "") -> str:
+    """A raw HTML list of HTML items; wrapped in a div of class `css` for the theme."""
+    lis = "\n".join(f"<li>{item}</li>" for item in items)
+    ul = f"<ul>\n{lis}\n</ul>"
+    return f'<div class="{css}">\n{ul}\n</div>' if css else ul
+
+
+@lru_cache(maxsize=65536)
+def url(source: str, target: str) -> str:
+    """The relative URL MkDocs makes of a link from page `source` to page `target`
+    with `use_directory_urls` (tips/a.md is served as tips/a/), as mkdocs.yml sets it."""
+    here, there = _folders(source), _folders(target)
+    common = 0
+    while common < min(len(here), len(there)) and here[common] == there[common]:
+        common += 1
+    relative = "../" * (len(here) - common) + "".join(f"{f}/" for f in there[common:])
+    return relative or "./"
+
+
+def _folders(page: str) -> list[str]:
+    """The URL folders of a page: tips/a.md → [tips, a]; situations/index.md → [situations]."""
+    stem = page.removesuffix(".md")
+    stem = stem.removesuffix("index").rstrip("/") if posixpath.basename(stem) == "index" else stem
+    return stem.split("/") if stem else []
 
 
 def link(label: str, source: str, target: str, *, css: str = "") -> str:

@@ -23,6 +23,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 
 TIPS_PER_PAGE = 200  # a listing page stays well under 250 KB of HTML at any corpus size
 PHRASES_PER_PAGE = 150  # a phrase card (text, copy button, link) weighs about 3 tip links
+PHRASES_CSS = "tipkb-phrases"
 
 
 def tip_path(tip: Tip) -> str:
@@ -41,8 +42,8 @@ def badge(site: Site, tip: Tip) -> str:
 
 
 def tip_line(site: Site, source: str, tip: Tip) -> str:
-    """`[Title](…) · 8 July 2014` for lists of tips."""
-    parts = [md.link(tip.title, source, tip_path(tip))]
+    """`Title 8 July 2014` (HTML) for lists of tips."""
+    parts = [md.a(tip.title, source, tip_path(tip))]
     if tip.date:
         parts.append(f'<span class="tipkb-date">{md.long_date(tip.date)}</span>')
     parts.append(badge(site, tip))
@@ -52,21 +53,26 @@ def tip_line(site: Site, source: str, tip: Tip) -> str:
 def tip_list(site: Site, source: str, tips: Sequence[Tip]) -> str:
     if not tips:
         return "No tips yet."
-    return "\n".join(f"- {tip_line(site, source, tip)}" for tip in tips)
+    return md.html_list(tip_line(site, source, tip) for tip in tips)
 
 
 def chip(taxonomy: Taxonomy, source: str, term: Term, count: int | None = None) -> str:
     kind = "situation" if term.id in taxonomy.situation_ids else "technique"
     label = term.label if count is None else f"{term.label} ({count})"
-    return md.link(label, source, term_path(taxonomy, term), css=f".tipkb-chip .tipkb-chip--{kind}")
+    return md.a(label, source, term_path(taxonomy, term), css=f"tipkb-chip tipkb-chip--{kind}")
+
+
+def chip_row(chips: Sequence[str], title: str = "") -> str:
+    """A row of tag chips (HTML), e.g. `Situations: [Upset customer] [Complaint]`."""
+    if not chips:
+        return ""
+    label = f'<span class="tipkb-chips__label">{title}</span> ' if title else ""
+    return f'<p class="tipkb-chips">{label}{" ".join(chips)}</p>'
 
 
 def chips(taxonomy: Taxonomy, source: str, terms: Sequence[Term], title: str) -> str:
-    """A labelled row of tag chips, e.g. `Situations: [Upset customer] [Complaint]`."""
-    if not terms:
-        return ""
-    row = " ".join(chip(taxonomy, source, term) for term in terms)
-    return f'<span class="tipkb-chips__label">{title}</span> {row}\n{{ .tipkb-chips }}'
+    """The labelled row of chips of a tip's terms."""
+    return chip_row([chip(taxonomy, source, term) for term in terms], title)
 
 
 def terms_of(taxonomy: Taxonomy, ids: Sequence[str]) -> list[Term]:
@@ -76,16 +82,16 @@ def terms_of(taxonomy: Taxonomy, ids: Sequence[str]) -> list[Term]:
 
 
 def copy_button(phrase: str) -> str:
-    label = md.attr(f"Copy phrase: {phrase}")
+    label = md.html(f"Copy phrase: {phrase}")
     return f'<button type="button" class="tipkb-copy" aria-label="{label}">Copy</button>'
 
 
 def phrase_card(site: Site, source: str, said: Said, *, with_tip: bool) -> str:
-    """One phrase to say, with its copy button (and, on hub pages, the tip it comes from)."""
-    text = f'<span class="tipkb-phrase-text">{md.text(said.phrase.text)}</span>'
+    """One phrase to say (HTML), with its copy button (and, on hub pages, the tip it comes from)."""
+    text = f'<span class="tipkb-phrase-text">{md.html(said.phrase.text)}</span>'
     card = f"{text} {copy_button(said.phrase.text)}"
     if with_tip:
-        card += f" {md.link(said.tip.title, source, tip_path(said.tip), css='.tipkb-from')}"
+        card += f" {md.a(said.tip.title, source, tip_path(said.tip), css='tipkb-from')}"
         card += f" {badge(site, said.tip)}".rstrip()
     return card
 
@@ -94,8 +100,8 @@ def phrase_list(site: Site, source: str, said: Sequence[Said], *, with_tip: bool
     """The "What to say" cards, wrapped so the theme can style them."""
     if not said:
         return ""
-    items = "\n".join(f"- {phrase_card(site, source, s, with_tip=with_tip)}" for s in said)
-    return f'<div class="tipkb-phrases" markdown>\n\n{items}\n\n</div>'
+    cards = (phrase_card(site, source, s, with_tip=with_tip) for s in said)
+    return md.html_list(cards, PHRASES_CSS)
 
 
 def keywords(taxonomy: Taxonomy, ids: Sequence[str]) -> list[str]:

@@ -112,9 +112,9 @@ def _helpers(site: Site, path: str, term: Term) -> str:
     if not ranked:
         return ""
     title = "Techniques that help" if is_situation else "Situations it helps with"
-    row = " ".join(parts.chip(taxonomy, path, t, counts[t.id]) for t in ranked)
+    row = parts.chip_row([parts.chip(taxonomy, path, t, counts[t.id]) for t in ranked])
     anchor = "techniques" if is_situation else "situations"
-    return md.block(f"## {title} {{ #{anchor} data-search-exclude }}", f"{row}\n{{ .tipkb-chips }}")
+    return md.block(f"## {title} {{ #{anchor} data-search-exclude }}", row)
 
 
 def _tips(site: Site, path: str, term: Term, tips: Sequence[Tip], number: int) -> str:

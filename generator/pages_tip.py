@@ -47,7 +47,7 @@ def _meta_line(site: Site, tip: Tip) -> str:
     if tip.series == SERIES_TOW:
         items.append("Tip of the Week")
     items.append(parts.badge(site, tip))
-    return " · ".join(i for i in items if i) + "\n{ .tipkb-meta }"
+    return f'<p class="tipkb-meta">{" · ".join(i for i in items if i)}</p>'
 
 
 def _notice(site: Site, tip: Tip) -> str:

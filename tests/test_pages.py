@@ -22,6 +22,7 @@ from generator.schema import FIELDS
 
 ROOT = Path(__file__).parent.parent
 LINK = re.compile(r"\]\(([^)\s]+)\)")
+HREF = re.compile(r'<a href="([^"]+)"')
 EXPLICIT_ID = re.compile(r"\{[^}]*#([\w-]+)")
 
 
@@ -188,19 +189,39 @@ def big_site(tips: int, phrases_per_tip: int) -> Site:
 
 
 def broken_links(pages: tuple[Page, ...]) -> list[str]:
-    """Links to pages or heading ids that do not exist (what `mkdocs build --strict` rejects)."""
+    """Links to pages or heading ids that do not exist: Markdown links (what
+    `mkdocs build --strict` rejects) and the HTML links written as MkDocs would."""
     texts = {p.path: p.text for p in pages}
+    served = {_served(path): path for path in texts}  # URL folder → page
     broken = []
     for page in pages:
-        for target in LINK.findall(page.text):
-            path, _, anchor = target.partition("#")
-            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(page.path), path))
-            resolved = page.path if not path else resolved
+        targets = [(t, _md_target(page.path, t)) for t in LINK.findall(page.text)]
+        targets += [(t, _html_target(page.path, t, served)) for t in HREF.findall(page.text)]
+        for target, (resolved, anchor) in targets:
             if resolved not in texts or (
                 anchor and anchor not in EXPLICIT_ID.findall(texts[resolved])
             ):
                 broken.append(f"{page.path}: {target}")
     return broken
+
+
+def _md_target(source: str, target: str) -> tuple[str, str]:
+    path, _, anchor = target.partition("#")
+    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(source), path))
+    return (source if not path else resolved), anchor
+
+
+def _served(path: str) -> str:
+    """The URL folder MkDocs serves a page at: tips/a.md → tips/a, a/index.md → a."""
+    stem = path.removesuffix(".md").removesuffix("index").rstrip("/")
+    return stem or "."
+
+
+def _html_target(source: str, href: str, served: dict[str, str]) -> tuple[str, str]:
+    url, _, anchor = href.partition("#")
+    assert url.endswith("/"), f"{source}: {href} is not a directory URL"
+    folder = posixpath.normpath(posixpath.join(_served(source), url))
+    return served.get(folder, f"(nothing at {folder}/)"), anchor
 
 
 @pytest.mark.parametrize(
@@ -218,11 +239,11 @@ def test_hub_pages_paginate_and_list_every_item_once() -> None:
     situation = [pages[p] for p in sorted(pages) if p.startswith("situations/busy/")]
     assert len(situation) == 6  # 900 phrases at 150 a page
     cards = [text.count('class="tipkb-copy"') for text in situation]
-    tips = [len(re.findall(r"^- \[Tip number", text, re.M)) for text in situation]
+    tips = [len(re.findall(r"^<li><a [^>]*>Tip number", text, re.M)) for text in situation]
     assert max(cards) <= PHRASES_PER_PAGE and sum(cards) == 900
     assert max(tips) <= TIPS_PER_PAGE and sum(tips) == 450
     archive = [pages[p] for p in pages if p.startswith("archive/")]
-    assert sum(len(re.findall(r"^- \[Tip number", t, re.M)) for t in archive) == 450
+    assert sum(len(re.findall(r"^<li><a [^>]*>Tip number", t, re.M)) for t in archive) == 450
     assert any("(continued)" in t for t in archive)  # a year spans two pages
 
 

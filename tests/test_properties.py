@@ -6,6 +6,7 @@ import datetime as dt
 import posixpath
 from pathlib import Path
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +14,8 @@ from generator import pages_md
 from generator.model import SERIES_TOW, Phrase, Source, Tip, slugify
 from generator.safety import unsafe_markup
 from generator.tipfile import dump_tip, parse_tip
+
+ROOT = Path(__file__).parent.parent
 
 # Text as tips hold it: any character but control characters and lone surrogates
 # (line ends are normalised on reading, so '\r' is not part of stored text).
@@ -90,3 +93,19 @@ def test_page_links_are_what_relpath_gives(target: str, source: str) -> None:
     """The generator's quick relative links equal posixpath.relpath's for page paths."""
     folder = posixpath.dirname(source) or "."
     assert pages_md._relative(target, source) == posixpath.relpath(target, folder)
+
+
+@given(PAGE, PAGE)
+def test_html_links_are_the_urls_mkdocs_makes(target: str, source: str) -> None:
+    """The generator's HTML links equal what MkDocs makes of a Markdown link between the
+    same pages, with the mkdocs.yml setting they assume (use_directory_urls)."""
+    from mkdocs.structure.files import File
+    from mkdocs.utils import get_relative_url
+
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert config["use_directory_urls"] is True
+
+    def served(page: str) -> str:
+        return File(page, "docs", "site", use_directory_urls=True).url
+
+    assert pages_md.url(source, target) == get_relative_url(served(target), served(source))
