@@ -2,10 +2,12 @@
 
 load + validate → tag → index → related tips → pages → MkDocs → swap in.
 
-Everything is checked before anything is written. MkDocs builds into a
-temporary folder beside the site folder, which replaces the site only when
-the build succeeded: a failed or killed build leaves the previous site as it
-was, and its leftovers are removed by the next build.
+Everything is checked before anything is written. A large search-index
+update is written in a worker process while the pages and MkDocs run.
+MkDocs builds into a temporary folder beside the site folder, which replaces
+the site only when the build (index included) succeeded: a failed or killed
+build leaves the previous site as it was, and its leftovers are removed by
+the next build.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
+import multiprocessing
 import os
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,13 +33,16 @@ from .content import load_content
 from .errors import BuildError
 from .model import Content, Tip
 from .pages import Site, WriteStats, render_pages, visible_tips, write_pages
-from .search import related_tips, update_index
+from .search import IndexPlan, plan_index, related_tips
 from .tagcache import tag_all
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RELATED = 5  # related tips per tip page
+# From this many tips to (re)index, the index is written in a worker process while
+# the site is rendered; fewer are written quicker than a worker starts.
+BACKGROUND_DOCUMENTS = 300
 
 
 def default_config() -> Path:
@@ -95,21 +103,33 @@ def build(
             )[0]
             shown = visible_tips(tips, today, drafts=drafts)
             index_dir = build_dir / "index"
-            _stage(stages, "index", lambda: update_index(shown, content.taxonomy, index_dir), str)
-            related = _stage(
-                stages,
-                "related",
-                lambda: related_tips(shown, index_dir, k=RELATED),
-                lambda r: f"{sum(map(len, r.values()))} related-tip links",
-            )
-            site = Site(shown, content.taxonomy, related, today)
-            written = _stage(stages, "pages", lambda: _pages(site, build_dir / "docs"), str)
-            warnings = _stage(
-                stages,
-                "mkdocs",
-                lambda: publish(config_file, build_dir / "docs", site_dir, strict=strict),
-                lambda n: f"{site_dir} ({n} warnings)" if n else str(site_dir),
-            )
+            with _IndexWriter() as writer:
+                plan = _stage(
+                    stages,
+                    "index",
+                    lambda: writer.start(plan_index(shown, content.taxonomy, index_dir)),
+                    writer.describe,
+                )
+                related = _stage(
+                    stages,
+                    "related",
+                    lambda: related_tips(shown, plan.signatures, k=RELATED),
+                    lambda r: f"{sum(map(len, r.values()))} related-tip links",
+                )
+                site = Site(shown, content.taxonomy, related, today)
+                written = _stage(stages, "pages", lambda: _pages(site, build_dir / "docs"), str)
+                warnings = _stage(
+                    stages,
+                    "mkdocs",
+                    lambda: publish(
+                        config_file,
+                        build_dir / "docs",
+                        site_dir,
+                        strict=strict,
+                        before_swap=writer.wait,
+                    ),
+                    lambda n: f"{site_dir} ({n} warnings)" if n else str(site_dir),
+                )
         return BuildReport(
             site_dir, len(shown), len(tips) - len(shown), written, warnings, tuple(stages)
         )
@@ -164,8 +184,56 @@ def _tag(content: Content, build_dir: Path) -> tuple[tuple[Tip, ...], int]:
     return tag_all(content.tips, content.taxonomy, build_dir / "cache" / "tags.pickle")
 
 
+def _cores() -> int:
+    """The CPUs this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux; elsewhere, all of them
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
 def _pages(site: Site, docs_dir: Path) -> WriteStats:
     return write_pages(render_pages(site), docs_dir)
+
+
+class _IndexWriter:
+    """Writes the search index: inline when few tips changed, else in a worker process
+    that runs while the pages and MkDocs do (whoosh is pure Python, so a thread would
+    not run alongside). Leaving the `with` block waits for the worker to finish, so the
+    build lock is held until the index is whole."""
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        self._future: Future[None] | None = None
+
+    def __enter__(self) -> _IndexWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def start(self, plan: IndexPlan) -> IndexPlan:
+        write = plan.write
+        if write is None:
+            return plan
+        if write.documents < BACKGROUND_DOCUMENTS or _cores() < 2:
+            write()
+            return plan
+        # spawn, not fork: forking a process that has threads (the preview server) may hang.
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self._future = self._pool.submit(write)
+        return plan
+
+    def describe(self, plan: IndexPlan) -> str:
+        return f"{plan.stats}" + (", writing in the background" if self._future else "")
+
+    def wait(self) -> None:
+        """Wait for a background write; raise what it raised."""
+        if self._future is None:
+            return
+        try:
+            self._future.result()
+        except BrokenProcessPool as err:
+            raise BuildError(f"the search index writer stopped: {err}") from None
 
 
 @contextmanager
@@ -187,10 +255,18 @@ def _locked(build_dir: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def publish(config_file: Path, docs_dir: Path, site_dir: Path, *, strict: bool = False) -> int:
+def publish(
+    config_file: Path,
+    docs_dir: Path,
+    site_dir: Path,
+    *,
+    strict: bool = False,
+    before_swap: Callable[[], None] = lambda: None,
+) -> int:
     """Run MkDocs on `docs_dir` into a fresh folder, then swap it in as `site_dir`.
 
-    Returns the number of MkDocs warnings; in strict mode any warning fails.
+    `before_swap` may still fail the build. Returns the number of MkDocs
+    warnings; in strict mode any warning fails.
     """
     site_dir = site_dir.absolute()
     site_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -199,6 +275,7 @@ def publish(config_file: Path, docs_dir: Path, site_dir: Path, *, strict: bool =
     fresh.chmod(0o755)  # mkdtemp's 0700 would hide the site from the web server
     try:
         warnings = run_mkdocs(config_file, docs_dir, fresh, strict=strict)
+        before_swap()
         _swap(fresh, site_dir)
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)

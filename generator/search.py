@@ -274,51 +274,118 @@ def _open_or_create(index_dir: Path) -> index.Index:
         raise BuildError(f"{index_dir}: cannot open the search index: {err}") from err
 
 
-def _indexed(ix: index.Index) -> dict[str, bytes]:
-    """slug → fingerprint of every tip in the index, read from columns (no stored fields)."""
+def _indexed(ix: index.Index) -> dict[str, tuple[bytes, bytes]]:
+    """slug → (fingerprint, signature) of every tip in the index, read from columns."""
     with ix.reader() as reader:
         if not reader.doc_count():
             return {}
         slugs = reader.column_reader("slug")
         prints = reader.column_reader("fingerprint")
-        return {slugs[d]: prints[d] for d in reader.all_doc_ids()}
+        words = reader.column_reader("keywords")
+        return {slugs[d]: (prints[d], words[d]) for d in reader.all_doc_ids()}
+
+
+Signatures = dict[str, frozenset[str]]  # slug → a tip's heaviest words, for related tips
+
+
+@dataclass(frozen=True)
+class IndexWrite:
+    """The documents that bring the index up to date. Picklable, so the build can
+    run it in another process while it renders the site."""
+
+    index_dir: Path
+    contents: str  # recorded once the commit succeeded
+    rewrite: bool  # rewrite the index whole, from `added` alone
+    added: tuple[dict[str, Any], ...] = ()
+    updated: tuple[dict[str, Any], ...] = ()
+    removed: tuple[str, ...] = ()
+
+    @property
+    def documents(self) -> int:
+        return len(self.added) + len(self.updated)
+
+    def __call__(self) -> None:
+        if self.rewrite or self.added or self.updated or self.removed:
+            self._commit(_open_or_create(self.index_dir))
+        _record(self.index_dir, self.contents)
+
+    def _commit(self, ix: index.Index) -> None:
+        writer = _writer(ix)
+        try:
+            for slug in self.removed:
+                writer.delete_by_term("slug", slug)
+            for document in self.updated:
+                writer.update_document(**document)
+            for document in self.added:
+                writer.add_document(**document)
+            writer.commit(mergetype=CLEAR) if self.rewrite else writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+
+
+@dataclass(frozen=True)
+class IndexPlan:
+    """What an index update finds: what changed, every tip's signature, what to write."""
+
+    stats: IndexStats
+    signatures: Signatures
+    write: IndexWrite | None  # None: the index and its record are up to date
+
+
+def plan_index(tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path) -> IndexPlan:
+    """Compare tips with the index in index_dir: only changed tips are analysed.
+
+    When most tips changed, the index is to be rewritten whole instead:
+    deleted documents linger in whoosh's segments and would slow every query.
+    """
+    sources = _sources(tips, taxonomy)
+    contents = _contents(sources)
+    current = _indexed(_open_or_create(index_dir))
+    if _recorded(index_dir) == contents and current.keys() == sources.keys():  # nothing changed
+        signatures = {slug: _signature(current[slug][1]) for slug in sources}
+        return IndexPlan(IndexStats(0, 0, 0, len(sources)), signatures, None)
+    changed = [s for s in sources if current.get(s, (None,))[0] != sources[s].fingerprint]
+    removed = sorted(set(current) - set(sources))
+    stats = IndexStats(
+        sum(s not in current for s in changed),
+        sum(s in current for s in changed),
+        len(removed),
+        len(sources) - len(changed),
+    )
+    documents = {slug: sources[slug].document() for slug in changed}
+    signatures = {
+        slug: _signature(documents[slug]["keywords"] if slug in documents else current[slug][1])
+        for slug in sources
+    }
+    if not current or stats.updated + stats.removed > REWRITE_SHARE * len(current):
+        everything = tuple(documents.get(s) or sources[s].document() for s in sources)
+        return IndexPlan(stats, signatures, IndexWrite(index_dir, contents, True, everything))
+    write = IndexWrite(
+        index_dir,
+        contents,
+        False,
+        tuple(documents[s] for s in changed if s not in current),
+        tuple(documents[s] for s in changed if s in current),
+        tuple(removed),
+    )
+    return IndexPlan(stats, signatures, write)
+
+
+def _signature(keywords: bytes) -> frozenset[str]:
+    return frozenset(keywords.decode("utf-8").split())
 
 
 def update_index(tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path) -> IndexStats:
     """Bring the index in index_dir up to date with tips; only changed tips are re-indexed.
 
     When nothing changed no writer is opened, so the index files are untouched.
-    When most tips changed, the index is rewritten whole instead: deleted
-    documents linger in whoosh's segments and would slow every query.
     """
-    sources = _sources(tips, taxonomy)
-    contents = _contents(sources)
-    if _recorded(index_dir) == contents:  # what a rebuild with nothing changed finds
-        return IndexStats(0, 0, 0, len(sources))
-    ix = _open_or_create(index_dir)
-    current = _indexed(ix)
-    added = [s for s in sources if s not in current]
-    updated = [s for s in sources if s in current and current[s] != sources[s].fingerprint]
-    removed = sorted(set(current) - set(sources))
-    stats = IndexStats(len(added), len(updated), len(removed), len(sources) - len(added + updated))
-    if not stats.changed:
-        _record(index_dir, contents)  # the record was missing or stale
-        return stats
-    writer = _writer(ix)
-    try:
-        if not current or len(updated) + len(removed) > REWRITE_SHARE * len(current):
-            for source in sources.values():
-                writer.add_document(**source.document())
-            writer.commit(mergetype=CLEAR)
-        else:
-            _change(writer, [sources[s] for s in added], [sources[s] for s in updated], removed)
-            writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-    _record(index_dir, contents)
-    log.debug("search index %s: %s", index_dir, stats)
-    return stats
+    plan = plan_index(tips, taxonomy, index_dir)
+    if plan.write is not None:
+        plan.write()
+    log.debug("search index %s: %s", index_dir, plan.stats)
+    return plan.stats
 
 
 def _contents(sources: dict[str, _Source]) -> str:
@@ -346,17 +413,6 @@ def _writer(ix: index.Index) -> SegmentWriter:
         return _Writer(ix, limitmb=256, codec=W3Codec(compression=0))
     except Exception as err:  # whoosh raises LockError, or OSError
         raise BuildError(f"cannot write the search index: {err}") from err
-
-
-def _change(
-    writer: SegmentWriter, added: list[_Source], updated: list[_Source], removed: list[str]
-) -> None:
-    for slug in removed:
-        writer.delete_by_term("slug", slug)
-    for source in updated:
-        writer.update_document(**source.document())
-    for source in added:
-        writer.add_document(**source.document())
 
 
 class _Writer(SegmentWriter):
@@ -1024,19 +1080,21 @@ RARE_SHARE = 0.01  # ...each found in at most this share of the tips...
 RARE_MIN = 50  # ...or this many, in a small collection
 
 
-def related_tips(tips: Sequence[Tip], index_dir: Path, *, k: int = 5) -> dict[str, tuple[str, ...]]:
+def related_tips(
+    tips: Sequence[Tip], signatures: Signatures, *, k: int = 5
+) -> dict[str, tuple[str, ...]]:
     """For each tip, up to k others: those sharing the most situations and techniques
     first; among equal sharers, the most similar in text, then by slug. A tip with
     fewer than MIN_RELATED such tips is filled up with the most similar ones.
 
     Text similarity counts the rare words two tips' signatures share (each
-    tip's heaviest words, stored at indexing). Near-linear in the number of
+    tip's heaviest words, from `plan_index`). Near-linear in the number of
     tips: tag overlaps are counted on bitsets, similarity through an
     inverted map of rare words.
     """
     ordered = sorted(tips, key=lambda t: t.slug)
     slugs = [t.slug for t in ordered]
-    near = _neighbours(_signatures(OPEN.get(index_dir), slugs))
+    near = _neighbours([signatures.get(slug, frozenset()) for slug in slugs])
     sharing = _TagSets([t.tags for t in ordered])
     related = {}
     for i, slug in enumerate(slugs):
@@ -1044,16 +1102,6 @@ def related_tips(tips: Sequence[Tip], index_dir: Path, *, k: int = 5) -> dict[st
         chosen += [j for j in near[i] if j not in chosen][: max(0, MIN_RELATED - len(chosen))]
         related[slug] = tuple(slugs[j] for j in chosen)
     return {t.slug: related[t.slug] for t in tips}
-
-
-def _signatures(view: _View, slugs: Sequence[str]) -> list[frozenset[str]]:
-    """Each tip's signature words, as stored at indexing (none for a tip not indexed)."""
-    docnums = {slug: d for d, slug in view.slugs.items()}
-    column = view.reader.column_reader("keywords") if docnums else None
-    return [
-        frozenset(column[docnums[s]].decode("utf-8").split()) if s in docnums else frozenset()
-        for s in slugs
-    ]
 
 
 def _neighbours(words: list[frozenset[str]]) -> list[list[int]]:

@@ -29,11 +29,14 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from whoosh import index as whoosh_index
 
+from generator import build as build_module
 from generator.build import BuildReport, build
 from generator.content import load_content
 from generator.errors import BuildError, ContentError
 from generator.pages_terms import SEARCH_BOOST
+from generator.search import CONTENTS, INDEX_NAME, search
 
 ROOT = Path(__file__).parent.parent
 CONTENT = ROOT / "content"
@@ -329,6 +332,54 @@ def test_a_failed_build_leaves_the_previous_site_intact(tmp_path: Path) -> None:
             today=TODAY,
             strict=True,
         )
+    assert tree(tmp_path / "site") == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site-")] == []
+
+
+@pytest.fixture
+def index_in_background(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Write even a small index update in a worker process, as a large one is."""
+    monkeypatch.setattr(build_module, "BACKGROUND_DOCUMENTS", 1)
+    monkeypatch.setattr(build_module, "_cores", lambda: 2)
+
+
+def test_an_index_written_in_the_background_is_the_one_written_inline(
+    tmp_path: Path, index_in_background: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="generator"):
+        build_fixture(tmp_path / "worker", strict=True)
+    assert "writing in the background" in caplog.text
+    build_module.BACKGROUND_DOCUMENTS = 10**9
+    build_fixture(tmp_path / "inline", strict=True)
+    assert tree(tmp_path / "worker" / "site") == tree(tmp_path / "inline" / "site")
+    taxonomy = load_content(FIXTURE).taxonomy
+    for name in ("worker", "inline"):
+        index_dir = tmp_path / name / "build" / "index"
+        found = search(index_dir, "customer is nervous", taxonomy)
+        assert found.slugs[:1] == ("negate-the-nervousness",), name
+    record = [
+        (tmp_path / n / "build" / "index" / CONTENTS).read_text() for n in ("worker", "inline")
+    ]
+    assert record[0] == record[1]
+
+
+def test_a_failed_background_index_write_fails_the_build_before_the_swap(
+    tmp_path: Path, index_in_background: None
+) -> None:
+    build_fixture(tmp_path, strict=True)
+    before = tree(tmp_path / "site")
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE, content)
+    edited = content / "tips" / "2025-05-06-negate-the-nervousness.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nOne more line.\n", "utf-8")
+    ix = whoosh_index.open_dir(tmp_path / "build" / "index", indexname=INDEX_NAME)
+    lock = ix.lock("WRITELOCK")  # held by this process: the worker cannot write
+    assert lock.acquire()
+    try:
+        with pytest.raises(BuildError, match="cannot write the search index"):
+            build(content, tmp_path / "site", build_dir=tmp_path / "build", today=TODAY)
+    finally:
+        lock.release()
     assert tree(tmp_path / "site") == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site-")] == []
 

@@ -25,6 +25,8 @@ from generator.search import (
     CONTENTS,
     MARK,
     OPEN,
+    Signatures,
+    plan_index,
     related_tips,
     search,
     search_content,
@@ -328,8 +330,7 @@ def related_corpus() -> list[Tip]:
 
 def test_related_tips_share_the_most_tags_first(tmp_path: Path) -> None:
     tips = related_corpus()
-    update_index(tips, TAXONOMY, tmp_path)
-    related = related_tips(tips, tmp_path, k=3)
+    related = related_tips(tips, signatures(tips, tmp_path), k=3)
     assert related["tip-a"] == ("tip-b", "tip-c", "tip-d")  # 3, 2, then 1 shared (d before e)
     assert related["tip-f"][:1] != ("tip-f",)
     for slug, others in related.items():
@@ -348,17 +349,33 @@ def test_related_tips_fill_up_by_text_when_few_share_tags(tmp_path: Path) -> Non
         tip("Other", "Completely different words about refunds and policies."),
         tip("Third", "Zebras at the counter."),
     ]
-    update_index(tips, TAXONOMY, tmp_path)
-    assert related_tips(tips, tmp_path, k=5)["lonely"] == ("twin", "third")
+    assert related_tips(tips, signatures(tips, tmp_path), k=5)["lonely"] == ("twin", "third")
 
 
 def test_related_tips_do_not_depend_on_input_order(tmp_path: Path) -> None:
     tips = related_corpus()
-    update_index(tips, TAXONOMY, tmp_path)
+    words = signatures(tips, tmp_path)
     shuffled = tips[:]
     random.Random(7).shuffle(shuffled)
-    assert related_tips(shuffled, tmp_path) == related_tips(tips, tmp_path)
-    assert list(related_tips(shuffled, tmp_path)) == [t.slug for t in shuffled]
+    assert related_tips(shuffled, words) == related_tips(tips, words)
+    assert list(related_tips(shuffled, words)) == [t.slug for t in shuffled]
+
+
+def signatures(tips: list[Tip], index_dir: Path) -> Signatures:
+    return plan_index(tips, TAXONOMY, index_dir).signatures
+
+
+@pytest.mark.parametrize("changed", [0, 1], ids=["nothing changed", "one tip changed"])
+def test_signatures_read_from_the_index_equal_fresh_ones(tmp_path: Path, changed: int) -> None:
+    """A rebuild takes unchanged tips' signatures from the index, not from their text."""
+    tips = related_corpus()
+    update_index(tips, TAXONOMY, tmp_path / "index")
+    tips[0] = (
+        dataclasses.replace(tips[0], body=tips[0].body + "Aardvarks.\n") if changed else tips[0]
+    )
+    plan = plan_index(tips, TAXONOMY, tmp_path / "index")
+    assert plan.stats.updated == changed
+    assert plan.signatures == signatures(tips, tmp_path / "empty")
 
 
 # --- the command line --------------------------------------------------------
@@ -533,7 +550,7 @@ def test_search_quality_meets_its_target_on_the_committed_content() -> None:
 
 def test_related_tips_for_the_committed_content(tmp_path: Path) -> None:
     content = load_content(ROOT / "content")
-    update_index(content.tips, content.taxonomy, tmp_path)
-    related = related_tips(content.tips, tmp_path)
+    words = plan_index(content.tips, content.taxonomy, tmp_path).signatures
+    related = related_tips(content.tips, words)
     assert set(related) == {t.slug for t in content.tips}
     assert all(3 <= len(r) <= 5 and slug not in r for slug, r in related.items())
