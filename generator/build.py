@@ -15,19 +15,19 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
-import multiprocessing
 import os
 import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from . import workers
 from .cache import Cache
 from .content import load_content
 from .errors import BuildError
@@ -184,12 +184,6 @@ def _tag(content: Content, build_dir: Path) -> tuple[tuple[Tip, ...], int]:
     return tag_all(content.tips, content.taxonomy, build_dir / "cache" / "tags.pickle")
 
 
-def _cores() -> int:
-    """The CPUs this process may run on."""
-    affinity = getattr(os, "sched_getaffinity", None)  # Linux; elsewhere, all of them
-    return len(affinity(0)) if affinity else os.cpu_count() or 1
-
-
 def _pages(site: Site, docs_dir: Path) -> WriteStats:
     return write_pages(render_pages(site), docs_dir)
 
@@ -201,7 +195,7 @@ class _IndexWriter:
     build lock is held until the index is whole."""
 
     def __init__(self) -> None:
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: Executor | None = None
         self._future: Future[None] | None = None
 
     def __enter__(self) -> _IndexWriter:
@@ -215,11 +209,10 @@ class _IndexWriter:
         write = plan.write
         if write is None:
             return plan
-        if write.documents < BACKGROUND_DOCUMENTS or _cores() < 2:
+        if write.documents < BACKGROUND_DOCUMENTS or workers.cores() < 2:
             write()
             return plan
-        # spawn, not fork: forking a process that has threads (the preview server) may hang.
-        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self._pool = workers.pool()
         self._future = self._pool.submit(write)
         return plan
 

@@ -8,11 +8,13 @@ generator.cache). A change to any of them re-tags exactly the tips it can affect
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from .cache import Cache, digest, text_digest
 from .model import Phrase, Taxonomy, Tip
 from .tagger import tag_tip
+from .workers import map_shared
 
 # What tagging adds to a tip: its situations, techniques, auto_tags and phrases.
 _Result = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[Phrase, ...]]
@@ -50,19 +52,25 @@ def _with(tip: Tip, **changes: object) -> Tip:
 def tag_all(
     tips: Sequence[Tip], taxonomy: Taxonomy, cache_file: Path | None
 ) -> tuple[tuple[Tip, ...], int]:
-    """Every tip tagged as tag_tip tags it, reusing cached results; also how many were tagged afresh."""
+    """Every tip tagged as tag_tip tags it, reusing cached results; also how many were tagged afresh.
+
+    Tips not in the cache are tagged on two CPUs when there are many (a fresh clone, CI).
+    """
     cache = Cache.open(cache_file)
     taxonomy_digest = digest(repr(taxonomy))
+    keys = [_key(tip, taxonomy_digest) for tip in tips]
+    known = [cache.get(key) for key in keys]
+    todo = [tip for tip, result in zip(tips, known, strict=True) if result is None]
+    fresh = iter(map_shared(partial(_tag_chunk, taxonomy=taxonomy), todo))
     tagged: list[Tip] = []
-    computed = 0
-    for tip in tips:
-        key = _key(tip, taxonomy_digest)
-        result = cache.get(key)
+    for tip, key, result in zip(tips, keys, known, strict=True):
         if result is None:
-            tagged.append(tag_tip(tip, taxonomy))
-            cache.put(key, _result(tagged[-1]))
-            computed += 1
-        else:
-            tagged.append(_apply(tip, result))
+            result = next(fresh)
+            cache.put(key, result)
+        tagged.append(_apply(tip, result))
     cache.save()  # only what the current tips need is kept
-    return tuple(tagged), computed
+    return tuple(tagged), len(todo)
+
+
+def _tag_chunk(tips: Sequence[Tip], taxonomy: Taxonomy) -> list[_Result]:
+    return [_result(tag_tip(tip, taxonomy)) for tip in tips]

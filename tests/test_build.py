@@ -32,6 +32,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from generator import build as build_module
+from generator import workers
 from generator.build import BuildReport, build
 from generator.content import load_content
 from generator.errors import BuildError, ContentError
@@ -340,7 +341,7 @@ def test_a_failed_build_leaves_the_previous_site_intact(tmp_path: Path) -> None:
 def index_in_background(monkeypatch: pytest.MonkeyPatch) -> None:
     """Write even a small index update in a worker process, as a large one is."""
     monkeypatch.setattr(build_module, "BACKGROUND_DOCUMENTS", 1)
-    monkeypatch.setattr(build_module, "_cores", lambda: 2)
+    monkeypatch.setattr(workers, "cores", lambda: 2)
 
 
 def test_an_index_written_in_the_background_is_the_one_written_inline(

@@ -1,0 +1,56 @@
+"""Work shared with a worker process: same results, in order, errors passed on."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from generator import workers
+from generator.content import load_content
+from generator.tagcache import tag_all
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def shared(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Share even small inputs, on any machine."""
+    monkeypatch.setattr(workers, "LEAST", 1)
+    monkeypatch.setattr(workers, "CHUNK", 3)
+    monkeypatch.setattr(workers, "cores", lambda: 2)
+
+
+def squares(chunk: Sequence[int]) -> list[tuple[int, int]]:
+    return [(n * n, os.getpid()) for n in chunk]
+
+
+def fail_on(bad: int, chunk: Sequence[int]) -> list[int]:
+    if bad in chunk:
+        raise ValueError(f"bad item {bad}")
+    return list(chunk)
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 100])
+def test_shared_results_come_in_order(shared: None, n: int) -> None:
+    results = workers.map_shared(squares, range(n))
+    assert [square for square, _ in results] == [i * i for i in range(n)]
+    assert len({pid for _, pid in results}) <= 2  # this process and one worker
+
+
+@pytest.mark.parametrize("bad", [0, 99], ids=["first item", "last item"])
+def test_an_error_in_either_process_is_raised(shared: None, bad: int) -> None:
+    with pytest.raises(ValueError, match=f"bad item {bad}"):
+        workers.map_shared(partial(fail_on, bad), range(100))
+
+
+def test_shared_tagging_equals_tagging_in_one_process(
+    shared: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = load_content(ROOT / "content")
+    together = tag_all(content.tips, content.taxonomy, None)
+    monkeypatch.setattr(workers, "cores", lambda: 1)
+    assert tag_all(content.tips, content.taxonomy, None) == together
