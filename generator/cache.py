@@ -19,7 +19,7 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache, lru_cache
 from pathlib import Path
@@ -29,6 +29,7 @@ from .tipfile import write_bytes_atomic
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+Item = TypeVar("Item")
 
 
 @cache
@@ -138,6 +139,24 @@ class Cache:
             value = compute()
             self.put(key, value)
         return value
+
+    def fetch_all(
+        self,
+        keys: Sequence[tuple[str, ...] | None],
+        items: Sequence[Item],
+        compute: Callable[[Sequence[Item]], list[T]],
+    ) -> list[T]:
+        """For each item, the value stored under its key, else one computed for it; the
+        missing items go to compute() all at once, so it can share them out."""
+        known = [self.get(key) for key in keys]
+        fresh = iter(compute([item for item, v in zip(items, known, strict=True) if v is None]))
+        values = []
+        for key, value in zip(keys, known, strict=True):
+            if value is None:
+                value = next(fresh)
+                self.put(key, value)
+            values.append(value)
+        return values
 
     def save(self) -> None:
         """Write the entries used in this run, if they differ from what was loaded."""

@@ -7,6 +7,8 @@ the site. All problems are gathered before any is reported.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from .cache import Cache, file_key
@@ -14,6 +16,7 @@ from .errors import ContentError, Problem
 from .model import Content, Taxonomy, Tip
 from .taxonomy import did_you_mean, load_taxonomy
 from .tipfile import read_tip
+from .workers import map_shared
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +39,7 @@ def check_content(root: Path, cache: Cache | None = None) -> tuple[Content, list
     taxonomy, problems = load_taxonomy(root / TAXONOMY_FILE)
     taxonomy_ok = not any(p.level == "error" for p in problems)
     tips: list[Tip] = []
-    for path in tip_paths(root):
-        tip, tip_problems = _read(path, cache)
+    for tip, tip_problems in _read(tip_paths(root), cache):
         problems += tip_problems
         if tip is not None:
             tips.append(tip)
@@ -45,11 +47,16 @@ def check_content(root: Path, cache: Cache | None = None) -> tuple[Content, list
     return Content(root=root, tips=tuple(tips), taxonomy=taxonomy), problems
 
 
-def _read(path: Path, cache: Cache | None) -> tuple[Tip | None, list[Problem]]:
+def _read(paths: list[Path], cache: Cache | None) -> list[tuple[Tip | None, list[Problem]]]:
+    """Each file read and parsed, or as cached; many files are parsed on two CPUs."""
     if cache is None:
-        return read_tip(path)
-    key = file_key(path)  # before reading: a change after it changes the key next time
-    return cache.fetch(key, lambda: read_tip(path))
+        return map_shared(_read_tips, paths)
+    keys = [file_key(path) for path in paths]  # before reading: a change after it changes the key
+    return cache.fetch_all(keys, paths, partial(map_shared, _read_tips))
+
+
+def _read_tips(paths: Sequence[Path]) -> list[tuple[Tip | None, list[Problem]]]:
+    return [read_tip(path) for path in paths]
 
 
 def load_content(root: Path, *, strict: bool = False, cache: Cache | None = None) -> Content:

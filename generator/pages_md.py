@@ -77,7 +77,6 @@ def html_list(items: Iterable[str], css: str = "") -> str:
     return f'<div class="{css}">\n{ul}\n</div>' if css else ul
 
 
-@lru_cache(maxsize=65536)
 def url(source: str, target: str) -> str:
     """The relative URL MkDocs makes of a link from page `source` to page `target`
     with `use_directory_urls` (tips/a.md is served as tips/a/), as mkdocs.yml sets it."""
@@ -85,15 +84,20 @@ def url(source: str, target: str) -> str:
     common = 0
     while common < min(len(here), len(there)) and here[common] == there[common]:
         common += 1
-    relative = "../" * (len(here) - common) + "".join(f"{f}/" for f in there[common:])
-    return relative or "./"
+    return "../" * (len(here) - common) + _down(there, common) or "./"
 
 
-def _folders(page: str) -> list[str]:
-    """The URL folders of a page: tips/a.md → [tips, a]; situations/index.md → [situations]."""
+@lru_cache(maxsize=65536)  # every page links to the same hubs; tip pages are many
+def _folders(page: str) -> tuple[str, ...]:
+    """The URL folders of a page: tips/a.md → (tips, a); situations/index.md → (situations,)."""
     stem = page.removesuffix(".md")
     stem = stem.removesuffix("index").rstrip("/") if posixpath.basename(stem) == "index" else stem
-    return stem.split("/") if stem else []
+    return tuple(stem.split("/")) if stem else ()
+
+
+@lru_cache(maxsize=65536)
+def _down(folders: tuple[str, ...], common: int) -> str:
+    return "".join(f"{f}/" for f in folders[common:])
 
 
 def link(label: str, source: str, target: str, *, css: str = "") -> str:

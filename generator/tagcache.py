@@ -59,17 +59,16 @@ def tag_all(
     cache = Cache.open(cache_file)
     taxonomy_digest = digest(repr(taxonomy))
     keys = [_key(tip, taxonomy_digest) for tip in tips]
-    known = [cache.get(key) for key in keys]
-    todo = [tip for tip, result in zip(tips, known, strict=True) if result is None]
-    fresh = iter(map_shared(partial(_tag_chunk, taxonomy=taxonomy), todo))
-    tagged: list[Tip] = []
-    for tip, key, result in zip(tips, keys, known, strict=True):
-        if result is None:
-            result = next(fresh)
-            cache.put(key, result)
-        tagged.append(_apply(tip, result))
+    computed = 0
+
+    def compute(todo: Sequence[Tip]) -> list[_Result]:
+        nonlocal computed
+        computed = len(todo)
+        return map_shared(partial(_tag_chunk, taxonomy=taxonomy), todo)
+
+    results = cache.fetch_all(keys, tips, compute)
     cache.save()  # only what the current tips need is kept
-    return tuple(tagged), len(todo)
+    return tuple(map(_apply, tips, results)), computed
 
 
 def _tag_chunk(tips: Sequence[Tip], taxonomy: Taxonomy) -> list[_Result]:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import shutil
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
 import pytest
 
 from generator import workers
-from generator.content import load_content
+from generator.cache import Cache
+from generator.content import check_content
+from generator.model import Content
 from generator.tagcache import tag_all
 
 ROOT = Path(__file__).parent.parent
@@ -47,10 +50,23 @@ def test_an_error_in_either_process_is_raised(shared: None, bad: int) -> None:
         workers.map_shared(partial(fail_on, bad), range(100))
 
 
-def test_shared_tagging_equals_tagging_in_one_process(
-    shared: None, monkeypatch: pytest.MonkeyPatch
+def tagged(content: Content) -> object:
+    return tag_all(content.tips, content.taxonomy, None)
+
+
+def checked(content: Content) -> object:
+    """Every tip and problem of the content plus two broken files, read afresh."""
+    return check_content(content.root, Cache(None, {}))
+
+
+@pytest.mark.parametrize("work", [tagged, checked])
+def test_shared_work_equals_work_in_one_process(
+    shared: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, work: Callable[[Content], object]
 ) -> None:
-    content = load_content(ROOT / "content")
-    together = tag_all(content.tips, content.taxonomy, None)
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    (tmp_path / "content" / "tips" / "bad-yaml.md").write_text("---\ntitle: [\n---\nx\n")
+    (tmp_path / "content" / "tips" / "empty.md").write_text("")
+    content = check_content(tmp_path / "content")[0]
+    together = work(content)
     monkeypatch.setattr(workers, "cores", lambda: 1)
-    assert tag_all(content.tips, content.taxonomy, None) == together
+    assert work(content) == together
