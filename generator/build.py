@@ -213,7 +213,7 @@ class _IndexWriter:
             write()
             return plan
         self._pool = workers.pool()
-        self._future = self._pool.submit(write)
+        self._future = workers.submit(self._pool, write)
         return plan
 
     def describe(self, plan: IndexPlan) -> str:

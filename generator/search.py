@@ -326,11 +326,21 @@ class IndexWrite:
 
 @dataclass(frozen=True)
 class IndexPlan:
-    """What an index update finds: what changed, every tip's signature, what to write."""
+    """What an index update finds: what changed, what to write, every tip's signature."""
 
     stats: IndexStats
-    signatures: Signatures
     write: IndexWrite | None  # None: the index and its record are up to date
+    index_dir: Path
+    known: Signatures | None = None  # worked out by the plan, when the index changes
+
+    @cached_property
+    def signatures(self) -> Signatures:
+        """Every tip's signature words, for related tips: worked out by the plan, or read
+        from the index when it was up to date (and so is not being written)."""
+        if self.known is not None:
+            return self.known
+        ix = _open_or_create(self.index_dir)
+        return {slug: _signature(words) for slug, (_, words) in _indexed(ix).items()}
 
 
 def plan_index(tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path) -> IndexPlan:
@@ -341,10 +351,9 @@ def plan_index(tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path) -> Inde
     """
     sources = _sources(tips, taxonomy)
     contents = _contents(sources)
+    if _recorded(index_dir) == contents:  # what a rebuild with nothing changed finds
+        return IndexPlan(IndexStats(0, 0, 0, len(sources)), None, index_dir)
     current = _indexed(_open_or_create(index_dir))
-    if _recorded(index_dir) == contents and current.keys() == sources.keys():  # nothing changed
-        signatures = {slug: _signature(current[slug][1]) for slug in sources}
-        return IndexPlan(IndexStats(0, 0, 0, len(sources)), signatures, None)
     changed = [s for s in sources if current.get(s, (None,))[0] != sources[s].fingerprint]
     removed = sorted(set(current) - set(sources))
     stats = IndexStats(
@@ -360,7 +369,8 @@ def plan_index(tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path) -> Inde
     }
     if not current or stats.updated + stats.removed > REWRITE_SHARE * len(current):
         everything = tuple(documents.get(s) or sources[s].document() for s in sources)
-        return IndexPlan(stats, signatures, IndexWrite(index_dir, contents, True, everything))
+        write = IndexWrite(index_dir, contents, True, everything)
+        return IndexPlan(stats, write, index_dir, signatures)
     write = IndexWrite(
         index_dir,
         contents,
@@ -369,7 +379,7 @@ def plan_index(tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path) -> Inde
         tuple(documents[s] for s in changed if s in current),
         tuple(removed),
     )
-    return IndexPlan(stats, signatures, write)
+    return IndexPlan(stats, write, index_dir, signatures)
 
 
 def _signature(keywords: bytes) -> frozenset[str]:

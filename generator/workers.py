@@ -7,11 +7,14 @@ preview server) may hang the child.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
+import pickle
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from contextlib import suppress
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # imported when first needed: `tipkb check` on one changed tip never is
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -26,25 +29,76 @@ def cores() -> int:
     return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
-def pool() -> ProcessPoolExecutor:
+def pool(initializer: Callable[..., None] | None = None, *initargs: Any) -> ProcessPoolExecutor:
     """One worker process."""
-    return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(1, context, initializer, initargs)
+
+
+def submit(worker: ProcessPoolExecutor, call: Callable[[], R]) -> Future[R]:
+    """worker.submit(call), with `call` pickled here and now: the executor would pickle
+    it in a thread of its own, taking turns with whatever this process does next."""
+    return worker.submit(_unpickled_call, pickle.dumps(call, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _unpickled_call(data: bytes) -> Any:
+    return pickle.loads(data)()
 
 
 def map_shared(func: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> list[R]:
     """func applied to chunks of items, results in order, shared with one worker process
-    when there are two CPUs and at least LEAST items. This process works from the
-    first chunk on, the worker from the last one back, so neither waits on the other.
-    `func` must be picklable: a module-level function, or a functools.partial of one.
+    when there are two CPUs and at least LEAST items. This process takes chunks from
+    the first on, the worker from the last one back, each claiming a chunk before
+    doing it, until they meet: neither waits on the other. `func` must be picklable:
+    a module-level function, or a functools.partial of one.
     """
     chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
     if len(items) < LEAST or cores() < 2:
         return [r for chunk in chunks for r in func(chunk)]
-    with pool() as worker:
-        # Submitted last chunk first: the worker takes them in that order.
-        futures = [worker.submit(func, chunk) for chunk in reversed(chunks)][::-1]
-        done: list[list[R] | Future[list[R]]] = []
-        for chunk, future in zip(chunks, futures, strict=True):
-            # A chunk the worker has not taken yet is done here instead.
-            done.append(func(chunk) if future.cancel() else future)
-        return [r for part in done for r in (part.result() if isinstance(part, Future) else part)]
+    import multiprocessing
+    from concurrent.futures.process import BrokenProcessPool
+
+    claimed = multiprocessing.get_context("spawn").Array("b", len(chunks))
+    done: dict[int, list[R]] = {}
+    with pool(_share, claimed) as worker:
+        theirs = worker.submit(_from_the_end, func, chunks)
+        for i, chunk in enumerate(chunks):
+            if not _claim(claimed, i):
+                break
+            done[i] = func(chunk)
+        # A worker that died (killed, out of memory, or started from a script without an
+        # `if __name__ == "__main__"` guard) has its chunks done here, below.
+        with suppress(BrokenProcessPool):
+            done.update(theirs.result())
+    return [r for i, chunk in enumerate(chunks) for r in (done[i] if i in done else func(chunk))]
+
+
+_CLAIMED: Any = None  # in a worker: the claims shared with the process that started it
+
+
+def _share(claimed: Any) -> None:
+    global _CLAIMED
+    _CLAIMED = claimed
+
+
+def _claim(claimed: Any, i: int) -> bool:
+    """Claim chunk i, unless the other process did."""
+    with claimed.get_lock():
+        if claimed[i]:
+            return False
+        claimed[i] = 1
+        return True
+
+
+def _from_the_end(
+    func: Callable[[Sequence[T]], list[R]], chunks: list[Sequence[T]]
+) -> dict[int, list[R]]:
+    done = {}
+    for i in reversed(range(len(chunks))):
+        if not _claim(_CLAIMED, i):
+            break
+        done[i] = func(chunks[i])
+    return done

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
@@ -48,6 +49,17 @@ def test_shared_results_come_in_order(shared: None, n: int) -> None:
 def test_an_error_in_either_process_is_raised(shared: None, bad: int) -> None:
     with pytest.raises(ValueError, match=f"bad item {bad}"):
         workers.map_shared(partial(fail_on, bad), range(100))
+
+
+def die_in_worker(parent: int, chunk: Sequence[int]) -> list[int]:
+    if os.getpid() != parent:
+        os._exit(1)  # as if killed
+    time.sleep(0.01)  # give the worker time to start and take chunks
+    return list(chunk)
+
+
+def test_what_a_dead_worker_took_is_done_here(shared: None) -> None:
+    assert workers.map_shared(partial(die_in_worker, os.getpid()), range(100)) == list(range(100))
 
 
 def tagged(content: Content) -> object:
