@@ -109,3 +109,20 @@ def test_html_links_are_the_urls_mkdocs_makes(target: str, source: str) -> None:
         return File(page, "docs", "site", use_directory_urls=True).url
 
     assert pages_md.url(source, target) == get_relative_url(served(target), served(source))
+
+
+ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+META = st.dictionaries(
+    st.from_regex(r"[a-z]{1,8}", fullmatch=True),
+    st.lists(ANY_TEXT, max_size=3)
+    | st.dictionaries(st.sampled_from(["boost", "exclude"]), st.floats(0, 10) | st.booleans())
+    | ANY_TEXT,
+    max_size=4,
+)
+
+
+@given(META)
+def test_front_matter_reads_back_as_written(data: dict[str, object]) -> None:
+    """Pages' front matter is JSON per key; YAML (as MkDocs reads it) gets the same values."""
+    text = pages_md.front_matter(data)
+    assert (yaml.safe_load(text.split("---\n")[1]) if data else None) == (data or None)
