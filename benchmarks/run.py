@@ -18,6 +18,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -41,17 +42,48 @@ OUR_STAGES = ("load", "tag", "index", "related", "pages")
 
 
 def measure(mode: str, content: Path, site: Path, build_dir: Path) -> dict[str, Any]:
-    """Run one build in a child process; its stage times and its own peak memory."""
+    """Run one build in a child process; its stage times and its peak memory.
+
+    The build may start worker processes, so the peak is of the memory of the whole
+    process tree at once, sampled every SAMPLE_S (and never below the build process's
+    own peak, which the kernel records exactly).
+    """
     cmd = [sys.executable, "-m", "benchmarks.child", mode, str(content), str(site), str(build_dir)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, cwd=ROOT)
-    assert proc.stdout is not None
-    out = proc.stdout.read()
+    stdout = proc.stdout
+    assert stdout is not None
+    out: list[bytes] = []
+    reader = threading.Thread(target=lambda: out.append(stdout.read()))
+    reader.start()
+    peak = 0
+    while os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+        peak = max(peak, tree_rss(proc.pid))
+        time.sleep(SAMPLE_S)
     _, status, usage = os.wait4(proc.pid, 0)
+    reader.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise SystemExit(f"benchmark build failed: {' '.join(cmd)}")
-    stages = json.loads(out.decode().strip().splitlines()[-1])
-    return {"stages": stages, "peak_mb": usage.ru_maxrss / 1024}
+    stages = json.loads(out[0].decode().strip().splitlines()[-1])
+    return {"stages": stages, "peak_mb": max(peak, usage.ru_maxrss * 1024) / 2**20}
+
+
+SAMPLE_S = 0.02
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants (Linux /proc)."""
+    total, todo = 0, [pid]
+    while todo:
+        pid = todo.pop()
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                todo += map(int, (task / "children").read_text().split())
+        except (OSError, ValueError):
+            continue  # exited meanwhile
+    return total
 
 
 def page_sizes(site: Path) -> dict[str, float]:
