@@ -33,7 +33,7 @@ from .content import load_content
 from .errors import BuildError
 from .model import Content, Tip
 from .pages import Site, WriteStats, render_pages, visible_tips, write_pages
-from .search import IndexPlan, plan_index, related_tips
+from .search import IndexPlan, IndexWrite, plan_index, related_tips
 from .tagcache import tag_all
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def build(
                 plan = _stage(
                     stages,
                     "index",
-                    lambda: writer.start(plan_index(shown, content.taxonomy, index_dir)),
+                    lambda: writer.start(*plan_index(shown, content.taxonomy, index_dir)),
                     writer.describe,
                 )
                 related = _stage(
@@ -205,8 +205,9 @@ class _IndexWriter:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
 
-    def start(self, plan: IndexPlan) -> IndexPlan:
-        write = plan.write
+    def start(self, plan: IndexPlan, write: IndexWrite | None) -> IndexPlan:
+        """Write now, or hand the write to a worker; either way its documents (every
+        tip's words and text, on a cold build) are then freed here, not kept to the end."""
         if write is None:
             return plan
         if write.documents < BACKGROUND_DOCUMENTS or workers.cores() < 2:

@@ -326,10 +326,9 @@ class IndexWrite:
 
 @dataclass(frozen=True)
 class IndexPlan:
-    """What an index update finds: what changed, what to write, every tip's signature."""
+    """What an index update finds: what changed, and every tip's signature."""
 
     stats: IndexStats
-    write: IndexWrite | None  # None: the index and its record are up to date
     index_dir: Path
     known: Signatures | None = None  # worked out by the plan, when the index changes
 
@@ -343,8 +342,12 @@ class IndexPlan:
         return {slug: _signature(words) for slug, (_, words) in _indexed(ix).items()}
 
 
-def plan_index(tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path) -> IndexPlan:
-    """Compare tips with the index in index_dir: only changed tips are analysed.
+def plan_index(
+    tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path
+) -> tuple[IndexPlan, IndexWrite | None]:
+    """Compare tips with the index in index_dir: only changed tips are analysed. Returns
+    the plan and what to write (None: the index and its record are up to date); apart,
+    so that the documents can be freed once handed over.
 
     When most tips changed, the index is to be rewritten whole instead:
     deleted documents linger in whoosh's segments and would slow every query.
@@ -352,7 +355,7 @@ def plan_index(tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path) -> Inde
     sources = _sources(tips, taxonomy)
     contents = _contents(sources)
     if _recorded(index_dir) == contents:  # what a rebuild with nothing changed finds
-        return IndexPlan(IndexStats(0, 0, 0, len(sources)), None, index_dir)
+        return IndexPlan(IndexStats(0, 0, 0, len(sources)), index_dir), None
     current = _indexed(_open_or_create(index_dir))
     changed = [s for s in sources if current.get(s, (None,))[0] != sources[s].fingerprint]
     removed = sorted(set(current) - set(sources))
@@ -369,8 +372,9 @@ def plan_index(tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path) -> Inde
     }
     if not current or stats.updated + stats.removed > REWRITE_SHARE * len(current):
         everything = tuple(documents.get(s) or sources[s].document() for s in sources)
-        write = IndexWrite(index_dir, contents, True, everything)
-        return IndexPlan(stats, write, index_dir, signatures)
+        return IndexPlan(stats, index_dir, signatures), IndexWrite(
+            index_dir, contents, True, everything
+        )
     write = IndexWrite(
         index_dir,
         contents,
@@ -379,7 +383,7 @@ def plan_index(tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path) -> Inde
         tuple(documents[s] for s in changed if s in current),
         tuple(removed),
     )
-    return IndexPlan(stats, write, index_dir, signatures)
+    return IndexPlan(stats, index_dir, signatures), write
 
 
 def _signature(keywords: bytes) -> frozenset[str]:
@@ -391,9 +395,9 @@ def update_index(tips: Sequence[Tip], taxonomy: Taxonomy, index_dir: Path) -> In
 
     When nothing changed no writer is opened, so the index files are untouched.
     """
-    plan = plan_index(tips, taxonomy, index_dir)
-    if plan.write is not None:
-        plan.write()
+    plan, write = plan_index(tips, taxonomy, index_dir)
+    if write is not None:
+        write()
     log.debug("search index %s: %s", index_dir, plan.stats)
     return plan.stats
 

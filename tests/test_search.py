@@ -362,7 +362,7 @@ def test_related_tips_do_not_depend_on_input_order(tmp_path: Path) -> None:
 
 
 def signatures(tips: list[Tip], index_dir: Path) -> Signatures:
-    return plan_index(tips, TAXONOMY, index_dir).signatures
+    return plan_index(tips, TAXONOMY, index_dir)[0].signatures
 
 
 @pytest.mark.parametrize("changed", [0, 1], ids=["nothing changed", "one tip changed"])
@@ -373,7 +373,7 @@ def test_signatures_read_from_the_index_equal_fresh_ones(tmp_path: Path, changed
     tips[0] = (
         dataclasses.replace(tips[0], body=tips[0].body + "Aardvarks.\n") if changed else tips[0]
     )
-    plan = plan_index(tips, TAXONOMY, tmp_path / "index")
+    plan = plan_index(tips, TAXONOMY, tmp_path / "index")[0]
     assert plan.stats.updated == changed
     assert plan.signatures == signatures(tips, tmp_path / "empty")
 
@@ -550,7 +550,7 @@ def test_search_quality_meets_its_target_on_the_committed_content() -> None:
 
 def test_related_tips_for_the_committed_content(tmp_path: Path) -> None:
     content = load_content(ROOT / "content")
-    words = plan_index(content.tips, content.taxonomy, tmp_path).signatures
+    words = plan_index(content.tips, content.taxonomy, tmp_path)[0].signatures
     related = related_tips(content.tips, words)
     assert set(related) == {t.slug for t in content.tips}
     assert all(3 <= len(r) <= 5 and slug not in r for slug, r in related.items())
