@@ -372,17 +372,11 @@ def plan_index(
     }
     if not current or stats.updated + stats.removed > REWRITE_SHARE * len(current):
         everything = tuple(documents.get(s) or sources[s].document() for s in sources)
-        return IndexPlan(stats, index_dir, signatures), IndexWrite(
-            index_dir, contents, True, everything
-        )
-    write = IndexWrite(
-        index_dir,
-        contents,
-        False,
-        tuple(documents[s] for s in changed if s not in current),
-        tuple(documents[s] for s in changed if s in current),
-        tuple(removed),
-    )
+        write = IndexWrite(index_dir, contents, True, everything)
+    else:
+        added = tuple(documents[s] for s in changed if s not in current)
+        updated = tuple(documents[s] for s in changed if s in current)
+        write = IndexWrite(index_dir, contents, False, added, updated, tuple(removed))
     return IndexPlan(stats, index_dir, signatures), write
 
 

@@ -1,4 +1,4 @@
-"""A second CPU for the build's pure-Python stages (tagging, indexing).
+"""A second CPU for the build's pure-Python stages (parsing, tagging, index writing).
 
 Python runs one thread at a time, so only another process runs alongside.
 Workers are spawned, not forked: forking a process that has threads (the
@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # imported when first needed: `tipkb check` on one changed ti
 T = TypeVar("T")
 R = TypeVar("R")
 
-CHUNK = 50  # items per task: small enough to balance, large enough to cost little to send
+CHUNK = 50  # items per claim: small enough to balance, large enough to cost little to claim
 LEAST = 400  # fewer items are done before a worker has started
 
 
@@ -52,8 +52,9 @@ def map_shared(func: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> li
     """func applied to chunks of items, results in order, shared with one worker process
     when there are two CPUs and at least LEAST items. This process takes chunks from
     the first on, the worker from the last one back, each claiming a chunk before
-    doing it, until they meet: neither waits on the other. `func` must be picklable:
-    a module-level function, or a functools.partial of one.
+    doing it, until they meet: neither waits on the other. `func` and the items must
+    be picklable (func: a module-level function, or a functools.partial of one); every
+    chunk is sent to the worker, which costs little next to the work.
     """
     chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
     if len(items) < LEAST or cores() < 2:
@@ -65,10 +66,14 @@ def map_shared(func: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> li
     done: dict[int, list[R]] = {}
     with pool(_share, claimed) as worker:
         theirs = worker.submit(_from_the_end, func, chunks)
-        for i, chunk in enumerate(chunks):
-            if not _claim(claimed, i):
-                break
-            done[i] = func(chunk)
+        try:
+            for i, chunk in enumerate(chunks):
+                if not _claim(claimed, i):
+                    break
+                done[i] = func(chunk)
+        except BaseException:
+            _claim_all(claimed)  # the worker stops at its next chunk; nothing waits on the rest
+            raise
         # A worker that died (killed, out of memory, or started from a script without an
         # `if __name__ == "__main__"` guard) has its chunks done here, below.
         with suppress(BrokenProcessPool):
@@ -91,6 +96,11 @@ def _claim(claimed: Any, i: int) -> bool:
             return False
         claimed[i] = 1
         return True
+
+
+def _claim_all(claimed: Any) -> None:
+    with claimed.get_lock():
+        claimed[:] = [1] * len(claimed)
 
 
 def _from_the_end(
