@@ -1,8 +1,8 @@
 """Generate the site's pages as plain Markdown, from tips and the taxonomy.
 
-The pages are ordinary Markdown (with attribute lists and Markdown in HTML)
-that MkDocs, or Zensical, turns into the site; nothing here depends on a
-plugin. `render_pages` gathers every page in memory first, then
+The pages are ordinary Markdown (with attribute lists, Markdown in HTML, and
+raw HTML blocks for the parts repeated by the thousand) that MkDocs, or
+Zensical, turns into the site; nothing here depends on a plugin. `render_pages` gathers every page in memory first, then
 `write_pages` writes only the files whose text changed and removes the rest.
 
 Layout (docs-relative; MkDocs serves `x/index.md` and `x.md` as `x/`):
