@@ -210,11 +210,15 @@ class _IndexWriter:
         tip's words and text, on a cold build) are then freed here, not kept to the end."""
         if write is None:
             return plan
-        if write.documents < BACKGROUND_DOCUMENTS or workers.cores() < 2:
-            write()
-            return plan
-        self._pool = workers.pool()
-        self._future = workers.submit(self._pool, write)
+        if write.documents >= BACKGROUND_DOCUMENTS and workers.cores() > 1:
+            try:
+                self._pool = workers.pool()
+                self._future = workers.submit(self._pool, write)
+                return plan
+            except workers.UNAVAILABLE as err:
+                log.info("writing the search index here: cannot start a worker process (%s)", err)
+                self._future = None
+        write()
         return plan
 
     def describe(self, plan: IndexPlan) -> str:

@@ -7,6 +7,7 @@ preview server) may hang the child.
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:  # imported when first needed: `tipkb check` on one changed tip never is
     from concurrent.futures import Future, ProcessPoolExecutor
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -29,8 +31,13 @@ def cores() -> int:
     return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
+# What starting a worker raises where it cannot be done: no shared locks (no sem_open,
+# as in some containers without /dev/shm), or no more processes allowed.
+UNAVAILABLE = (OSError, ImportError, NotImplementedError)
+
+
 def pool(initializer: Callable[..., None] | None = None, *initargs: Any) -> ProcessPoolExecutor:
-    """One worker process."""
+    """One worker process (started by its first task; may raise one of UNAVAILABLE)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -59,13 +66,14 @@ def map_shared(func: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> li
     chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
     if len(items) < LEAST or cores() < 2:
         return [r for chunk in chunks for r in func(chunk)]
-    import multiprocessing
     from concurrent.futures.process import BrokenProcessPool
 
-    claimed = multiprocessing.get_context("spawn").Array("b", len(chunks))
+    started = _start(func, chunks)
+    if started is None:
+        return [r for chunk in chunks for r in func(chunk)]
+    worker, claimed, theirs = started
     done: dict[int, list[R]] = {}
-    with pool(_share, claimed) as worker:
-        theirs = worker.submit(_from_the_end, func, chunks)
+    with worker:
         try:
             for i, chunk in enumerate(chunks):
                 if not _claim(claimed, i):
@@ -79,6 +87,26 @@ def map_shared(func: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> li
         with suppress(BrokenProcessPool):
             done.update(theirs.result())
     return [r for i, chunk in enumerate(chunks) for r in (done[i] if i in done else func(chunk))]
+
+
+def _start(
+    func: Callable[[Sequence[T]], list[R]], chunks: list[Sequence[T]]
+) -> tuple[ProcessPoolExecutor, Any, Future[dict[int, list[R]]]] | None:
+    """A worker taking chunks from the end, the claims it shares; None if none can start."""
+    import multiprocessing
+
+    try:
+        claimed = multiprocessing.get_context("spawn").Array("b", len(chunks))
+        worker = pool(_share, claimed)
+    except UNAVAILABLE as err:
+        log.info("working on one CPU: cannot start a worker process (%s)", err)
+        return None
+    try:
+        return worker, claimed, worker.submit(_from_the_end, func, chunks)
+    except UNAVAILABLE as err:
+        worker.shutdown(wait=False, cancel_futures=True)
+        log.info("working on one CPU: cannot start a worker process (%s)", err)
+        return None
 
 
 _CLAIMED: Any = None  # in a worker: the claims shared with the process that started it

@@ -364,6 +364,25 @@ def test_an_index_written_in_the_background_is_the_one_written_inline(
     assert record[0] == record[1]
 
 
+def test_the_index_is_written_here_where_no_worker_can_start(
+    tmp_path: Path,
+    index_in_background: None,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def no_worker() -> None:
+        raise OSError("this platform lacks a functioning sem_open implementation")
+
+    monkeypatch.setattr(workers, "pool", no_worker)
+    with caplog.at_level(logging.INFO, logger="generator"):
+        build_fixture(tmp_path, strict=True)
+    assert "writing the search index here: cannot start a worker process" in caplog.text
+    found = search(
+        tmp_path / "build" / "index", "customer is nervous", load_content(FIXTURE).taxonomy
+    )
+    assert found.slugs[:1] == ("negate-the-nervousness",)
+
+
 def test_a_failed_background_index_write_fails_the_build_before_the_swap(
     tmp_path: Path, index_in_background: None
 ) -> None:

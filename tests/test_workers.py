@@ -51,6 +51,17 @@ def test_an_error_in_either_process_is_raised(shared: None, bad: int) -> None:
         workers.map_shared(partial(fail_on, bad), range(100))
 
 
+def no_worker(*args: object) -> None:
+    raise OSError("this platform lacks a functioning sem_open implementation")
+
+
+def test_all_is_done_here_where_no_worker_can_start(
+    shared: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers, "pool", no_worker)
+    assert [n for n, _ in workers.map_shared(squares, range(10))] == [n * n for n in range(10)]
+
+
 def die_in_worker(parent: int, chunk: Sequence[int]) -> list[int]:
     if os.getpid() != parent:
         os._exit(1)  # as if killed
