@@ -210,15 +210,11 @@ class _IndexWriter:
         tip's words and text, on a cold build) are then freed here, not kept to the end."""
         if write is None:
             return plan
-        if write.documents >= BACKGROUND_DOCUMENTS and workers.cores() > 1:
-            try:
-                self._pool = workers.pool()
-                self._future = workers.submit(self._pool, write)
-                return plan
-            except workers.UNAVAILABLE as err:
-                log.info("writing the search index here: cannot start a worker process (%s)", err)
-                self._future = None
-        write()
+        started = workers.background(write) if write.documents >= BACKGROUND_DOCUMENTS else None
+        if started is None:
+            write()
+        else:
+            self._pool, self._future = started
         return plan
 
     def describe(self, plan: IndexPlan) -> str:

@@ -145,18 +145,20 @@ class Cache:
         keys: Sequence[tuple[str, ...] | None],
         items: Sequence[Item],
         compute: Callable[[Sequence[Item]], list[T]],
-    ) -> list[T]:
+    ) -> tuple[list[T], int]:
         """For each item, the value stored under its key, else one computed for it; the
-        missing items go to compute() all at once, so it can share them out."""
+        missing items go to compute() all at once, so it can share them out. Also how
+        many were computed."""
         known = [self.get(key) for key in keys]
-        fresh = iter(compute([item for item, v in zip(items, known, strict=True) if v is None]))
+        todo = [item for item, value in zip(items, known, strict=True) if value is None]
+        fresh = iter(compute(todo))
         values = []
         for key, value in zip(keys, known, strict=True):
             if value is None:
                 value = next(fresh)
                 self.put(key, value)
             values.append(value)
-        return values
+        return values, len(todo)
 
     def save(self) -> None:
         """Write the entries used in this run, if they differ from what was loaded."""

@@ -52,7 +52,7 @@ def _read(paths: list[Path], cache: Cache | None) -> list[tuple[Tip | None, list
     if cache is None:
         return map_shared(_read_tips, paths)
     keys = [file_key(path) for path in paths]  # before reading: a change after it changes the key
-    return cache.fetch_all(keys, paths, partial(map_shared, _read_tips))
+    return cache.fetch_all(keys, paths, partial(map_shared, _read_tips))[0]
 
 
 def _read_tips(paths: Sequence[Path]) -> list[tuple[Tip | None, list[Problem]]]:

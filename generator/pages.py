@@ -2,8 +2,9 @@
 
 The pages are ordinary Markdown (with attribute lists, Markdown in HTML, and
 raw HTML blocks for the parts repeated by the thousand) that MkDocs, or
-Zensical, turns into the site; nothing here depends on a plugin. `render_pages` gathers every page in memory first, then
-`write_pages` writes only the files whose text changed and removes the rest.
+Zensical, turns into the site; nothing here depends on a plugin.
+`render_pages` gathers every page in memory first, then `write_pages` writes
+only the files whose text changed and removes the rest.
 
 Layout (docs-relative; MkDocs serves `x/index.md` and `x.md` as `x/`):
 `index.md`, `tips/<slug>.md`, `situations/index.md`, `situations/<id>/index.md`

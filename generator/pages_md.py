@@ -80,10 +80,8 @@ def url(source: str, target: str) -> str:
     """The relative URL MkDocs makes of a link from page `source` to page `target`
     with `use_directory_urls` (tips/a.md is served as tips/a/), as mkdocs.yml sets it."""
     here, there = _folders(source), _folders(target)
-    common = 0
-    while common < min(len(here), len(there)) and here[common] == there[common]:
-        common += 1
-    return "../" * (len(here) - common) + _down(there, common) or "./"
+    common = _shared(here, there)
+    return "../" * (len(here) - common) + "".join(f"{f}/" for f in there[common:]) or "./"
 
 
 @lru_cache(maxsize=65536)  # every page links to the same hubs; tip pages are many
@@ -94,9 +92,14 @@ def _folders(page: str) -> tuple[str, ...]:
     return tuple(stem.split("/")) if stem else ()
 
 
-@lru_cache(maxsize=65536)
-def _down(folders: tuple[str, ...], common: int) -> str:
-    return "".join(f"{f}/" for f in folders[common:])
+def _shared(here: Sequence[str], there: Sequence[str]) -> int:
+    """How many leading folders two paths share."""
+    common = 0
+    for a, b in zip(here, there, strict=False):
+        if a != b:
+            break
+        common += 1
+    return common
 
 
 def link(label: str, source: str, target: str, *, css: str = "") -> str:
@@ -127,9 +130,7 @@ def _relative_to_folder(target: str, folder: str) -> str:
     if folder == ".":
         return target
     up, down = folder.split("/"), target.split("/")
-    common = 0
-    while common < min(len(up), len(down) - 1) and up[common] == down[common]:
-        common += 1
+    common = _shared(up, down[:-1])  # the file name is no folder
     return "/".join([".."] * (len(up) - common) + down[common:])
 
 

@@ -59,14 +59,8 @@ def tag_all(
     cache = Cache.open(cache_file)
     taxonomy_digest = digest(repr(taxonomy))
     keys = [_key(tip, taxonomy_digest) for tip in tips]
-    computed = 0
-
-    def compute(todo: Sequence[Tip]) -> list[_Result]:
-        nonlocal computed
-        computed = len(todo)
-        return map_shared(partial(_tag_chunk, taxonomy=taxonomy), todo)
-
-    results = cache.fetch_all(keys, tips, compute)
+    tag = partial(map_shared, partial(_tag_chunk, taxonomy=taxonomy))
+    results, computed = cache.fetch_all(keys, tips, tag)
     cache.save()  # only what the current tips need is kept
     return tuple(map(_apply, tips, results)), computed
 

@@ -12,6 +12,7 @@ import os
 import pickle
 from collections.abc import Callable, Sequence
 from contextlib import suppress
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # imported when first needed: `tipkb check` on one changed tip never is
@@ -45,14 +46,34 @@ def pool(initializer: Callable[..., None] | None = None, *initargs: Any) -> Proc
     return ProcessPoolExecutor(1, context, initializer, initargs)
 
 
-def submit(worker: ProcessPoolExecutor, call: Callable[[], R]) -> Future[R]:
-    """worker.submit(call), with `call` pickled here and now: the executor would pickle
-    it in a thread of its own, taking turns with whatever this process does next."""
-    return worker.submit(_unpickled_call, pickle.dumps(call, protocol=pickle.HIGHEST_PROTOCOL))
+def background(call: Callable[[], R]) -> tuple[ProcessPoolExecutor, Future[R]] | None:
+    """`call` run by a worker process, or None where there is no second CPU or no worker
+    can start. `call` is pickled here and now: the executor would pickle it in a thread
+    of its own, taking turns with whatever this process does next."""
+    if cores() < 2:
+        return None
+    return _launch(partial(_unpickled_call, pickle.dumps(call, protocol=pickle.HIGHEST_PROTOCOL)))
 
 
 def _unpickled_call(data: bytes) -> Any:
     return pickle.loads(data)()
+
+
+def _launch(
+    task: Callable[[], R], initializer: Callable[..., None] | None = None, *initargs: Any
+) -> tuple[ProcessPoolExecutor, Future[R]] | None:
+    """A worker running task(), or None (logged) if it cannot start. `initializer` gets
+    what cannot be sent with a task (shared memory)."""
+    try:
+        worker = pool(initializer, *initargs) if initializer else pool()
+        try:
+            return worker, worker.submit(task)
+        except BaseException:
+            worker.shutdown(wait=False, cancel_futures=True)
+            raise
+    except UNAVAILABLE as err:
+        log.info("working on one CPU: cannot start a worker process (%s)", err)
+        return None
 
 
 def map_shared(func: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> list[R]:
@@ -97,16 +118,11 @@ def _start(
 
     try:
         claimed = multiprocessing.get_context("spawn").Array("b", len(chunks))
-        worker = pool(_share, claimed)
     except UNAVAILABLE as err:
-        log.info("working on one CPU: cannot start a worker process (%s)", err)
+        log.info("working on one CPU: cannot share claims with a worker process (%s)", err)
         return None
-    try:
-        return worker, claimed, worker.submit(_from_the_end, func, chunks)
-    except UNAVAILABLE as err:
-        worker.shutdown(wait=False, cancel_futures=True)
-        log.info("working on one CPU: cannot start a worker process (%s)", err)
-        return None
+    launched = _launch(partial(_from_the_end, func, chunks), _share, claimed)
+    return None if launched is None else (launched[0], claimed, launched[1])
 
 
 _CLAIMED: Any = None  # in a worker: the claims shared with the process that started it
@@ -134,6 +150,7 @@ def _claim_all(claimed: Any) -> None:
 def _from_the_end(
     func: Callable[[Sequence[T]], list[R]], chunks: list[Sequence[T]]
 ) -> dict[int, list[R]]:
+    """In the worker: chunks from the last one back, until one is claimed already."""
     done = {}
     for i in reversed(range(len(chunks))):
         if not _claim(_CLAIMED, i):

@@ -376,7 +376,7 @@ def test_the_index_is_written_here_where_no_worker_can_start(
     monkeypatch.setattr(workers, "pool", no_worker)
     with caplog.at_level(logging.INFO, logger="generator"):
         build_fixture(tmp_path, strict=True)
-    assert "writing the search index here: cannot start a worker process" in caplog.text
+    assert "working on one CPU: cannot start a worker process" in caplog.text
     found = search(
         tmp_path / "build" / "index", "customer is nervous", load_content(FIXTURE).taxonomy
     )
