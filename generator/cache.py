@@ -63,10 +63,13 @@ def digest(value: object) -> str:
     """A fingerprint of a value made of strings, numbers, None and tuples or lists of them.
 
     marshal serialises such values exactly and far faster than repr or JSON, which
-    matters when every tip is fingerprinted on every build. Its format may change
-    between Python versions; cached results are dropped then (see code_fingerprint).
+    matters when every tip is fingerprinted on every build. Format 2, the last before
+    marshal marked strings as interned and objects as referenced more than once: with
+    those, equal values made in another process, or merely referenced elsewhere, would
+    get other bytes. Its format may change between Python versions; cached results are
+    dropped then (see code_fingerprint).
     """
-    return hashlib.blake2b(marshal.dumps(value), digest_size=16).hexdigest()
+    return hashlib.blake2b(marshal.dumps(value, 2), digest_size=16).hexdigest()
 
 
 @lru_cache(maxsize=1 << 16)

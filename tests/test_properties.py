@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import posixpath
+import sys
 from pathlib import Path
 
 import yaml
@@ -11,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator import pages_md
+from generator.cache import digest
 from generator.model import SERIES_TOW, Phrase, Source, Tip, slugify
 from generator.safety import unsafe_markup
 from generator.tipfile import dump_tip, parse_tip
@@ -126,3 +129,29 @@ def test_front_matter_reads_back_as_written(data: dict[str, object]) -> None:
     """Pages' front matter is JSON per key; YAML (as MkDocs reads it) gets the same values."""
     text = pages_md.front_matter(data)
     assert (yaml.safe_load(text.split("---\n")[1]) if data else None) == (data or None)
+
+
+# What digest() is given: strings, numbers, None, and tuples or lists of them.
+DIGESTED = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.tuples(inner, inner) | st.lists(inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(DIGESTED)
+def test_equal_values_have_equal_digests(value: object) -> None:
+    """However the value was made: copied through pickle (as a worker process gets it),
+    with interned strings, or referenced from elsewhere."""
+    copy = pickle.loads(pickle.dumps(value))
+    held = [value, value, copy]  # more references to the same objects
+    assert digest(copy) == digest(value) == digest(_interned(value))
+    assert held
+
+
+def _interned(value: object) -> object:
+    if isinstance(value, str):
+        return sys.intern("".join(list(value)))
+    if isinstance(value, tuple | list):
+        return type(value)(map(_interned, value))
+    return value
