@@ -20,7 +20,8 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future
+from concurrent import futures
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -93,7 +94,7 @@ def build(
     if not config_file.is_file():
         raise BuildError(f"{config_file}: MkDocs configuration not found; pass --config FILE")
     stages: list[tuple[str, float]] = []
-    with _long_lived():
+    with _long_lived(), workers.session():
         content = _stage(
             stages, "load + validate", lambda: _load(content_dir, strict, build_dir), _count_tips
         )
@@ -195,26 +196,24 @@ class _IndexWriter:
     build lock is held until the index is whole."""
 
     def __init__(self) -> None:
-        self._pool: Executor | None = None
         self._future: Future[None] | None = None
 
     def __enter__(self) -> _IndexWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        if self._future is not None:
+            futures.wait([self._future])
 
     def start(self, plan: IndexPlan, write: IndexWrite | None) -> IndexPlan:
         """Write now, or hand the write to a worker; either way its documents (every
         tip's words and text, on a cold build) are then freed here, not kept to the end."""
         if write is None:
             return plan
-        started = workers.background(write) if write.documents >= BACKGROUND_DOCUMENTS else None
-        if started is None:
+        if write.documents >= BACKGROUND_DOCUMENTS:
+            self._future = workers.background(write)
+        if self._future is None:
             write()
-        else:
-            self._pool, self._future = started
         return plan
 
     def describe(self, plan: IndexPlan) -> str:

@@ -23,7 +23,6 @@ from pathlib import Path, PurePosixPath
 
 from .errors import BuildError
 from .model import Phrase, Taxonomy, Term, Tip
-from .tipfile import write_text_atomic
 
 log = logging.getLogger(__name__)
 
@@ -163,10 +162,17 @@ def write_pages(pages: Sequence[Page], docs_dir: Path) -> WriteStats:
     docs_dir.mkdir(parents=True, exist_ok=True)
     wanted = {_inside(docs_dir, p.path) for p in pages}
     written = 0
+    folders: set[Path] = set()
     for page in pages:
         path = docs_dir / page.path
         if not _same_text(path, page.text):
-            write_text_atomic(path, page.text)
+            if path.parent not in folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(path.parent)
+            # Not atomic, and needs not be: only this build reads the docs folder, under
+            # the build lock, and a page a killed build left half-written differs from
+            # its text, so the next build writes it again.
+            path.write_text(page.text, encoding="utf-8")
             written += 1
     stale = [p for p in docs_dir.rglob("*.md") if p not in wanted]
     for path in stale:

@@ -55,6 +55,7 @@ from .errors import BuildError, InputError
 from .model import Content, Taxonomy, Term, Tip, tip_url
 from .taxonomy import did_you_mean
 from .tipfile import write_text_atomic
+from .workers import map_shared
 
 log = logging.getLogger(__name__)
 
@@ -365,19 +366,26 @@ def plan_index(
         len(removed),
         len(sources) - len(changed),
     )
-    documents = {slug: sources[slug].document() for slug in changed}
+    rewrite = not current or stats.updated + stats.removed > REWRITE_SHARE * len(current)
+    analysed = list(sources) if rewrite else changed
+    analyses = map_shared(_documents, [sources[s] for s in analysed])
+    documents = dict(zip(analysed, analyses, strict=True))
     signatures = {
         slug: _signature(documents[slug]["keywords"] if slug in documents else current[slug][1])
         for slug in sources
     }
-    if not current or stats.updated + stats.removed > REWRITE_SHARE * len(current):
-        everything = tuple(documents.get(s) or sources[s].document() for s in sources)
-        write = IndexWrite(index_dir, contents, True, everything)
+    if rewrite:
+        write = IndexWrite(index_dir, contents, True, tuple(documents.values()))
     else:
         added = tuple(documents[s] for s in changed if s not in current)
         updated = tuple(documents[s] for s in changed if s in current)
         write = IndexWrite(index_dir, contents, False, added, updated, tuple(removed))
     return IndexPlan(stats, index_dir, signatures), write
+
+
+def _documents(sources: Sequence[_Source]) -> list[dict[str, Any]]:
+    """Index documents of tips: module-level, so a worker process can be sent it."""
+    return [source.document() for source in sources]
 
 
 def _signature(keywords: bytes) -> frozenset[str]:

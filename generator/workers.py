@@ -10,13 +10,12 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-from collections.abc import Callable, Sequence
-from contextlib import suppress
-from functools import partial
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # imported when first needed: `tipkb check` on one changed tip never is
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import Future
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,92 +36,148 @@ def cores() -> int:
 UNAVAILABLE = (OSError, ImportError, NotImplementedError)
 
 
-def pool(initializer: Callable[..., None] | None = None, *initargs: Any) -> ProcessPoolExecutor:
-    """One worker process (started by its first task; may raise one of UNAVAILABLE)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(1, context, initializer, initargs)
+SLOTS = 1024  # chunk claims shared with a worker; more items make bigger chunks
 
 
-def background(call: Callable[[], R]) -> tuple[ProcessPoolExecutor, Future[R]] | None:
-    """`call` run by a worker process, or None where there is no second CPU or no worker
-    can start. `call` is pickled here and now: the executor would pickle it in a thread
-    of its own, taking turns with whatever this process does next."""
+class _Worker:
+    """One spawned worker process and the chunk claims it shares with this one.
+
+    Raises one of UNAVAILABLE where it cannot be made. The process itself starts
+    with the first task.
+    """
+
+    def __init__(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")
+        self.claims = context.Array("b", SLOTS)
+        # Shared memory cannot be sent with a task, only handed over at start-up.
+        self.executor = ProcessPoolExecutor(1, context, _share, (self.claims,))
+
+    def submit(self, task: Callable[..., R], *args: Any) -> Future[R] | None:
+        """task(*args) run by the worker; None (logged) if it has died."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return self.executor.submit(task, *args)
+        except (BrokenProcessPool, *UNAVAILABLE) as err:
+            log.info("working on one CPU: the worker process is gone (%s)", err)
+            return None
+
+
+class _Session:
+    """The worker of an open session(), started when first needed."""
+
+    def __init__(self) -> None:
+        self._worker: _Worker | None = None
+        self._unavailable = False
+
+    def worker(self) -> _Worker | None:
+        if self._worker is None and not self._unavailable:
+            try:
+                self._worker = _Worker()
+            except UNAVAILABLE as err:
+                log.info("working on one CPU: cannot start a worker process (%s)", err)
+                self._unavailable = True
+        return self._worker
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.executor.shutdown(wait=True)
+
+
+_SESSION: _Session | None = None  # the open session, if any
+
+
+@contextmanager
+def session() -> Iterator[None]:
+    """Within the block, map_shared and background share one worker process, started
+    by the first of them that needs it (spawning one for each would cost each a few
+    tenths of a second), and stopped at the end of the block, once its work is done.
+    A nested session() uses the outer one's worker."""
+    global _SESSION
+    if _SESSION is not None:
+        yield
+        return
+    _SESSION = _Session()
+    try:
+        yield
+    finally:
+        current, _SESSION = _SESSION, None
+        current.close()
+
+
+def _worker() -> _Worker | None:
+    """The open session's worker (or None: no session, or no worker can start)."""
+    return _SESSION.worker() if _SESSION is not None else None
+
+
+def background(call: Callable[[], R]) -> Future[R] | None:
+    """`call` run by the open session's worker while this process goes on, or None
+    where there is no session, no second CPU, or no worker. `call` is pickled here and
+    now: the executor would pickle it in a thread of its own, taking turns with
+    whatever this process does next."""
     if cores() < 2:
         return None
-    return _launch(partial(_unpickled_call, pickle.dumps(call, protocol=pickle.HIGHEST_PROTOCOL)))
+    worker = _worker()
+    if worker is None:
+        return None
+    return worker.submit(_unpickled_call, pickle.dumps(call, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _unpickled_call(data: bytes) -> Any:
     return pickle.loads(data)()
 
 
-def _launch(
-    task: Callable[[], R], initializer: Callable[..., None] | None = None, *initargs: Any
-) -> tuple[ProcessPoolExecutor, Future[R]] | None:
-    """A worker running task(), or None (logged) if it cannot start. `initializer` gets
-    what cannot be sent with a task (shared memory)."""
-    try:
-        worker = pool(initializer, *initargs) if initializer else pool()
-        try:
-            return worker, worker.submit(task)
-        except BaseException:
-            worker.shutdown(wait=False, cancel_futures=True)
-            raise
-    except UNAVAILABLE as err:
-        log.info("working on one CPU: cannot start a worker process (%s)", err)
-        return None
-
-
 def map_shared(func: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> list[R]:
-    """func applied to chunks of items, results in order, shared with one worker process
+    """func applied to chunks of items, results in order, shared with a worker process
     when there are two CPUs and at least LEAST items. This process takes chunks from
     the first on, the worker from the last one back, each claiming a chunk before
     doing it, until they meet: neither waits on the other. `func` and the items must
     be picklable (func: a module-level function, or a functools.partial of one); every
     chunk is sent to the worker, which costs little next to the work.
     """
-    chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+    size = max(CHUNK, -(-len(items) // SLOTS))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
     if len(items) < LEAST or cores() < 2:
         return [r for chunk in chunks for r in func(chunk)]
-    from concurrent.futures.process import BrokenProcessPool
-
-    started = _start(func, chunks)
-    if started is None:
-        return [r for chunk in chunks for r in func(chunk)]
-    worker, claimed, theirs = started
     done: dict[int, list[R]] = {}
-    with worker:
-        try:
-            for i, chunk in enumerate(chunks):
-                if not _claim(claimed, i):
-                    break
-                done[i] = func(chunk)
-        except BaseException:
-            _claim_all(claimed)  # the worker stops at its next chunk; nothing waits on the rest
-            raise
-        # A worker that died (killed, out of memory, or started from a script without an
-        # `if __name__ == "__main__"` guard) has its chunks done here, below.
-        with suppress(BrokenProcessPool):
-            done.update(theirs.result())
+    with session():
+        worker = _worker()
+        if worker is not None:
+            _claim_none(worker.claims, len(chunks))
+            theirs = worker.submit(_from_the_end, func, chunks)
+            if theirs is not None:
+                done = _ours(func, chunks, worker.claims, theirs)
     return [r for i, chunk in enumerate(chunks) for r in (done[i] if i in done else func(chunk))]
 
 
-def _start(
-    func: Callable[[Sequence[T]], list[R]], chunks: list[Sequence[T]]
-) -> tuple[ProcessPoolExecutor, Any, Future[dict[int, list[R]]]] | None:
-    """A worker taking chunks from the end, the claims it shares; None if none can start."""
-    import multiprocessing
+def _ours(
+    func: Callable[[Sequence[T]], list[R]],
+    chunks: list[Sequence[T]],
+    claimed: Any,
+    theirs: Future[dict[int, list[R]]],
+) -> dict[int, list[R]]:
+    """The chunks this process claims and does, plus those the worker did."""
+    from concurrent.futures.process import BrokenProcessPool
 
+    done: dict[int, list[R]] = {}
     try:
-        claimed = multiprocessing.get_context("spawn").Array("b", len(chunks))
-    except UNAVAILABLE as err:
-        log.info("working on one CPU: cannot share claims with a worker process (%s)", err)
-        return None
-    launched = _launch(partial(_from_the_end, func, chunks), _share, claimed)
-    return None if launched is None else (launched[0], claimed, launched[1])
+        for i, chunk in enumerate(chunks):
+            if not _claim(claimed, i):
+                break
+            done[i] = func(chunk)
+    except BaseException:
+        _claim_all(claimed)  # the worker stops at its next chunk; nothing waits on the rest
+        with suppress(BaseException):
+            theirs.result()  # the claims are free again only once it has stopped
+        raise
+    # A worker that died (killed, out of memory, or started from a script without an
+    # `if __name__ == "__main__"` guard) has its chunks done by the caller.
+    with suppress(BrokenProcessPool):
+        done.update(theirs.result())
+    return done
 
 
 _CLAIMED: Any = None  # in a worker: the claims shared with the process that started it
@@ -131,6 +186,12 @@ _CLAIMED: Any = None  # in a worker: the claims shared with the process that sta
 def _share(claimed: Any) -> None:
     global _CLAIMED
     _CLAIMED = claimed
+
+
+def _claim_none(claimed: Any, n: int) -> None:
+    """Free the first n claims for the next map (no task is using them)."""
+    with claimed.get_lock():
+        claimed[:n] = [0] * n
 
 
 def _claim(claimed: Any, i: int) -> bool:

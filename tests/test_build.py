@@ -373,7 +373,7 @@ def test_the_index_is_written_here_where_no_worker_can_start(
     def no_worker() -> None:
         raise OSError("this platform lacks a functioning sem_open implementation")
 
-    monkeypatch.setattr(workers, "pool", no_worker)
+    monkeypatch.setattr(workers, "_Worker", no_worker)
     with caplog.at_level(logging.INFO, logger="generator"):
         build_fixture(tmp_path, strict=True)
     assert "working on one CPU: cannot start a worker process" in caplog.text

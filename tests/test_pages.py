@@ -293,6 +293,14 @@ def test_write_pages_writes_only_changes_and_removes_stale_files(tmp_path: Path)
     assert sorted(p.relative_to(docs).as_posix() for p in docs.rglob("*")) == ["a.md", "c.md"]
 
 
+def test_write_pages_mends_a_page_a_killed_build_left_half_written(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    (docs / "x").mkdir(parents=True)
+    (docs / "x" / "b.md").write_bytes("# Caf\u00e9 page\n".encode()[:7])  # cut inside "é"
+    assert write_pages([Page("x/b.md", "# Caf\u00e9 page\n")], docs).written == 1
+    assert (docs / "x" / "b.md").read_text(encoding="utf-8") == "# Caf\u00e9 page\n"
+
+
 @pytest.mark.parametrize("path", ["../evil.md", "x/../../evil.md", "/etc/evil.md", "", "."])
 def test_write_pages_refuses_paths_outside_the_docs_folder(tmp_path: Path, path: str) -> None:
     with pytest.raises(BuildError, match="leaves"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -15,6 +16,7 @@ from generator import workers
 from generator.cache import Cache
 from generator.content import check_content
 from generator.model import Content
+from generator.search import plan_index
 from generator.tagcache import tag_all
 
 ROOT = Path(__file__).parent.parent
@@ -58,23 +60,62 @@ def no_worker(*args: object) -> None:
 def test_all_is_done_here_where_no_worker_can_start(
     shared: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(workers, "pool", no_worker)
+    monkeypatch.setattr(workers, "_Worker", no_worker)
     assert [n for n, _ in workers.map_shared(squares, range(10))] == [n * n for n in range(10)]
 
 
-def die_in_worker(parent: int, chunk: Sequence[int]) -> list[int]:
+def die_in_worker(parent: int, died: Path, chunk: Sequence[int]) -> list[int]:
+    """The worker dies at its first chunk; this process waits for that at each of its own."""
     if os.getpid() != parent:
+        died.touch()
         os._exit(1)  # as if killed
-    time.sleep(0.01)  # give the worker time to start and take chunks
+    deadline = time.monotonic() + 30
+    while not died.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
     return list(chunk)
 
 
-def test_what_a_dead_worker_took_is_done_here(shared: None) -> None:
-    assert workers.map_shared(partial(die_in_worker, os.getpid()), range(100)) == list(range(100))
+def test_what_a_dead_worker_took_is_done_here(shared: None, tmp_path: Path) -> None:
+    die = partial(die_in_worker, os.getpid(), tmp_path / "died")
+    assert workers.map_shared(die, range(100)) == list(range(100))
+    assert (tmp_path / "died").exists()
+
+
+def worker_pids(chunk: Sequence[int]) -> list[int]:
+    time.sleep(0.02)  # time for the worker to start and take chunks
+    return [os.getpid() for _ in chunk]
+
+
+def test_one_session_keeps_one_worker(shared: None) -> None:
+    with workers.session():
+        pids = [set(workers.map_shared(worker_pids, range(100))) for _ in range(3)]
+        assert workers.background(os.getpid) is not None
+    theirs = [p - {os.getpid()} for p in pids]
+    assert all(len(t) <= 1 for t in theirs)
+    assert len(set.union(*theirs)) == 1  # the same worker every time
+
+
+def test_after_the_worker_died_the_session_works_on_here(shared: None, tmp_path: Path) -> None:
+    with workers.session():
+        workers.map_shared(partial(die_in_worker, os.getpid(), tmp_path / "died"), range(100))
+        assert workers.map_shared(squares, range(10))[9][0] == 81
+        assert workers.background(os.getpid) is None
+
+
+def test_nothing_runs_in_the_background_outside_a_session(shared: None) -> None:
+    assert workers.background(os.getpid) is None
 
 
 def tagged(content: Content) -> object:
     return tag_all(content.tips, content.taxonomy, None)
+
+
+def planned(content: Content) -> object:
+    """Every tip's search-index document and signature, for an empty index."""
+    with tempfile.TemporaryDirectory() as empty:
+        plan, write = plan_index(content.tips, content.taxonomy, Path(empty))
+        assert write is not None
+        return plan.signatures, write.added
 
 
 def checked(content: Content) -> object:
@@ -82,7 +123,7 @@ def checked(content: Content) -> object:
     return check_content(content.root, Cache(None, {}))
 
 
-@pytest.mark.parametrize("work", [tagged, checked])
+@pytest.mark.parametrize("work", [tagged, planned, checked])
 def test_shared_work_equals_work_in_one_process(
     shared: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, work: Callable[[Content], object]
 ) -> None:
