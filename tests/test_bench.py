@@ -1,0 +1,27 @@
+"""`make bench` on a tiny corpus: it runs, keeps the fastest cold builds, cleans up."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parent.parent
+
+
+def test_bench_reports_every_figure_from_the_fastest_cold_builds(tmp_path: Path) -> None:
+    out, work = tmp_path / "out", tmp_path / "work"
+    cmd = [sys.executable, "-m", "benchmarks.run", "--sizes", "30", "--repeat", "2"]
+    cmd += ["--out", str(out), "--work", str(work)]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("   ours ") == 2 and done.stdout.count("   anchor ") == 2
+    shown = [float(line.split()[1]) for line in done.stdout.splitlines() if "   ours " in line]
+    result = json.loads((out / "results.json").read_text(encoding="utf-8"))["results"][0]
+    assert result["n"] == 30 and result["sizes"]["pages"] > 30
+    assert round(result["ours"]["stages"]["total"], 1) == min(shown)
+    ours, anchor = result["ours"]["stages"]["total"], result["anchor"]["stages"]["total"]
+    assert result["ratio_to_anchor"] == ours / anchor
+    assert "| 30 |" in (out / "results.md").read_text(encoding="utf-8")
+    assert sorted(p.name for p in work.iterdir()) == ["30"]  # the trash is emptied
