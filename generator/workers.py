@@ -1,8 +1,10 @@
-"""A second CPU for the build's pure-Python stages (parsing, tagging, index writing).
+"""A second CPU for the build's pure-Python stages (parsing, tagging, analysing tips
+for the search index, writing it).
 
-Python runs one thread at a time, so only another process runs alongside.
-Workers are spawned, not forked: forking a process that has threads (the
-preview server) may hang the child.
+Python runs one thread at a time, so only another process runs alongside. A
+build opens a session(): one worker process, started when first needed, serves
+all its stages. Workers are spawned, not forked: forking a process that has
+threads (the preview server) may hang the child.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -87,7 +90,7 @@ class _Session:
             self._worker.executor.shutdown(wait=True)
 
 
-_SESSION: _Session | None = None  # the open session, if any
+_OPEN = threading.local()  # .session: the thread's open session, if any
 
 
 @contextmanager
@@ -95,22 +98,22 @@ def session() -> Iterator[None]:
     """Within the block, map_shared and background share one worker process, started
     by the first of them that needs it (spawning one for each would cost each a few
     tenths of a second), and stopped at the end of the block, once its work is done.
-    A nested session() uses the outer one's worker."""
-    global _SESSION
-    if _SESSION is not None:
+    A nested session() uses the outer one's worker; each thread has its own."""
+    if getattr(_OPEN, "session", None) is not None:
         yield
         return
-    _SESSION = _Session()
+    _OPEN.session = current = _Session()
     try:
         yield
     finally:
-        current, _SESSION = _SESSION, None
+        _OPEN.session = None
         current.close()
 
 
 def _worker() -> _Worker | None:
     """The open session's worker (or None: no session, or no worker can start)."""
-    return _SESSION.worker() if _SESSION is not None else None
+    current: _Session | None = getattr(_OPEN, "session", None)
+    return current.worker() if current is not None else None
 
 
 def background(call: Callable[[], R]) -> Future[R] | None:

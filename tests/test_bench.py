@@ -1,4 +1,4 @@
-"""`make bench` on a tiny corpus: it runs, keeps the fastest cold builds, cleans up."""
+"""`make bench` on a tiny corpus: it runs, keeps the best times, cleans up."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).parent.parent
 
 
-def test_bench_reports_every_figure_from_the_fastest_cold_builds(tmp_path: Path) -> None:
+def test_bench_reports_the_best_of_its_cold_builds(tmp_path: Path) -> None:
     out, work = tmp_path / "out", tmp_path / "work"
     cmd = [sys.executable, "-m", "benchmarks.run", "--sizes", "30", "--repeat", "2"]
     cmd += ["--out", str(out), "--work", str(work)]
@@ -21,6 +21,7 @@ def test_bench_reports_every_figure_from_the_fastest_cold_builds(tmp_path: Path)
     result = json.loads((out / "results.json").read_text(encoding="utf-8"))["results"][0]
     assert result["n"] == 30 and result["sizes"]["pages"] > 30
     assert round(result["ours"]["stages"]["total"], 1) == min(shown)
+    assert result["ours"]["runs"] == result["anchor"]["runs"] == 2
     ours, anchor = result["ours"]["stages"]["total"], result["anchor"]["stages"]["total"]
     assert result["ratio_to_anchor"] == ours / anchor
     assert "| 30 |" in (out / "results.md").read_text(encoding="utf-8")

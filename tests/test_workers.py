@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 
@@ -104,6 +105,8 @@ def test_after_the_worker_died_the_session_works_on_here(shared: None, tmp_path:
 
 def test_nothing_runs_in_the_background_outside_a_session(shared: None) -> None:
     assert workers.background(os.getpid) is None
+    with workers.session(), ThreadPoolExecutor(1) as other:  # a session is its thread's
+        assert other.submit(workers.background, os.getpid).result() is None
 
 
 def tagged(content: Content) -> object:
