@@ -136,7 +136,7 @@ def check_times(content: Path, work: Path) -> dict[str, float]:
 
 
 def set_aside(path: Path) -> None:
-    """Move path into the trash folder beside it, emptied once everything is measured.
+    """Move path (WORK/N/name) into WORK/trash, emptied once everything is measured.
     On some disks (ext4 with online discard, as on cloud VMs) creating files is several
     times slower for a while after thousands were deleted, which would be measured as
     the build's."""
