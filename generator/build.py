@@ -190,9 +190,9 @@ def _pages(site: Site, docs_dir: Path) -> WriteStats:
 
 
 class _IndexWriter:
-    """Writes the search index: inline when few tips changed, else in a worker process
-    that runs while the pages and MkDocs do (whoosh is pure Python, so a thread would
-    not run alongside). Leaving the `with` block waits for the worker to finish, so the
+    """Writes the search index: inline when few tips changed, else in the build's worker
+    process while the pages and MkDocs run (whoosh is pure Python, so a thread would
+    not run alongside). Leaving the `with` block waits for that write to end, so the
     build lock is held until the index is whole."""
 
     def __init__(self) -> None:
