@@ -57,10 +57,8 @@ def archive(site: Site) -> list[Page]:
     base = parts.ARCHIVE
     groups = []
     for year, tips in groupby(site.tips, key=lambda t: t.date.year if t.date else None):
-        if year is None:
-            groups.append(Group("undated", "Undated", "", tuple(tips)))
-        else:
-            groups.append(Group(f"year-{year}", str(year), "", tuple(tips)))
+        anchor, title = ("undated", "Undated") if year is None else (f"year-{year}", str(year))
+        groups.append(Group(anchor, title, "", tuple(tips)))
     line = partial(parts.tip_line, site)
     return grouped_pages(
         Listing(base, "Archive", "Every tip, newest first.", parts.TIPS_PER_PAGE, line), groups

@@ -158,7 +158,7 @@ def _json(value: Any) -> str:
         return "{" + ", ".join(f"{_json(str(k))}: {_json(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(map(_json, value)) + "]"
-    if isinstance(value, float) and not isinstance(value, bool):
+    if isinstance(value, float):
         # YAML 1.1 wants a dot in a float: 1e-05 would be read as text.
         text = json.dumps(value, allow_nan=False)
         return text.replace("e", ".0e") if "e" in text and "." not in text else text

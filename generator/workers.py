@@ -111,9 +111,9 @@ def session() -> Iterator[None]:
 
 
 def _worker() -> _Worker | None:
-    """The open session's worker (or None: no session, or no worker can start)."""
+    """The open session's worker (or None: no session, no second CPU, or no worker)."""
     current: _Session | None = getattr(_OPEN, "session", None)
-    return current.worker() if current is not None else None
+    return current.worker() if current is not None and cores() >= 2 else None
 
 
 def background(call: Callable[[], R]) -> Future[R] | None:
@@ -121,8 +121,6 @@ def background(call: Callable[[], R]) -> Future[R] | None:
     where there is no session, no second CPU, or no worker. `call` is pickled here and
     now: the executor would pickle it in a thread of its own, taking turns with
     whatever this process does next."""
-    if cores() < 2:
-        return None
     worker = _worker()
     if worker is None:
         return None
@@ -143,11 +141,9 @@ def map_shared(func: Callable[[Sequence[T]], list[R]], items: Sequence[T]) -> li
     """
     size = max(CHUNK, -(-len(items) // SLOTS))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    if len(items) < LEAST or cores() < 2:
-        return [r for chunk in chunks for r in func(chunk)]
     done: dict[int, list[R]] = {}
     with session():
-        worker = _worker()
+        worker = _worker() if len(items) >= LEAST else None
         if worker is not None:
             _claim_none(worker.claims, len(chunks))
             theirs = worker.submit(_from_the_end, func, chunks)
