@@ -277,20 +277,16 @@ def publish(
 
 
 def run_mkdocs(config_file: Path, docs_dir: Path, out_dir: Path, *, strict: bool = False) -> int:
-    """MkDocs' own build, quiet but for its warnings, which are logged and counted."""
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
+    """MkDocs' build (on both CPUs where it can), quiet but for its warnings, which are
+    logged and counted."""
     from mkdocs.exceptions import MkDocsException
 
+    from .render import Settings, build_site
+
+    settings = Settings(str(config_file), str(docs_dir.absolute()), str(out_dir), strict)
     with _mkdocs_logging() as warnings:
         try:
-            config = load_config(
-                config_file=str(config_file),
-                docs_dir=str(docs_dir.absolute()),
-                site_dir=str(out_dir),
-                strict=strict,
-            )
-            mkdocs_build(config)
+            build_site(settings)
         except MkDocsException as err:
             raise BuildError(f"MkDocs: {err.format_message()}") from None
     return warnings.count
