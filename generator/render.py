@@ -109,7 +109,7 @@ def _build(settings: Settings, config: MkDocsConfig) -> None:
     """MkDocs' build steps, in its order, the pages outside the navigation shared."""
     site = _Site.open(config, clean=True)
     site.copy_static_files()
-    shared = [f.src_uri for f in site.doc_files if f.page not in site.nav_pages]
+    shared = [f.src_uri for f in site.doc_files if f.src_uri not in site.nav_uris]
     _OPEN[settings] = site  # this process renders its share with what it has already loaded
     try:
         rendered = workers.map_shared(functools.partial(_render, settings), shared)
@@ -152,6 +152,10 @@ class _Site:
     env: jinja2.Environment
     doc_files: Sequence[File]
     nav_pages: list[Page]
+
+    @functools.cached_property
+    def nav_uris(self) -> frozenset[str]:
+        return frozenset(p.file.src_uri for p in self.nav_pages)
 
     @classmethod
     def open(cls, config: MkDocsConfig, *, clean: bool) -> _Site:
@@ -206,7 +210,7 @@ class _Site:
         mine = entries[before:]
         del entries[before:]
         links = page.links_to_anchors
-        if page not in self.nav_pages:
+        if page.file.src_uri not in self.nav_uris:
             page.content = page.markdown = None  # MkDocs keeps them to the end; no one reads them
         return Rendered(
             page.file.src_uri,
