@@ -34,6 +34,7 @@ from .content import load_content
 from .errors import BuildError
 from .model import Content, Tip
 from .pages import Site, WriteStats, render_pages, visible_tips, write_pages
+from .render import Settings, build_site, mkdocs_records
 from .search import IndexPlan, IndexWrite, plan_index, related_tips
 from .tagcache import tag_all
 
@@ -281,10 +282,9 @@ def run_mkdocs(config_file: Path, docs_dir: Path, out_dir: Path, *, strict: bool
     logged and counted."""
     from mkdocs.exceptions import MkDocsException
 
-    from .render import Settings, build_site
-
     settings = Settings(str(config_file), str(docs_dir.absolute()), str(out_dir), strict)
-    with _mkdocs_logging() as warnings:
+    warnings = _Forward()
+    with mkdocs_records(warnings):
         try:
             build_site(settings)
         except MkDocsException as err:
@@ -302,21 +302,6 @@ class _Forward(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         self.count += 1
         log.warning("mkdocs: %s", record.getMessage())
-
-
-@contextmanager
-def _mkdocs_logging() -> Iterator[_Forward]:
-    logger = logging.getLogger("mkdocs")
-    saved = logger.level, logger.propagate, logger.handlers[:]
-    forward = _Forward()
-    logger.setLevel(logging.WARNING)
-    logger.propagate = False
-    logger.handlers[:] = [forward]
-    try:
-        yield forward
-    finally:
-        logger.setLevel(saved[0])
-        logger.propagate, logger.handlers[:] = saved[1], saved[2]
 
 
 def _swap(fresh: Path, site_dir: Path) -> None:

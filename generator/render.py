@@ -118,10 +118,8 @@ def _build(settings: Settings, config: MkDocsConfig) -> None:
     by_uri = {r.src_uri: r for r in rendered}
     for page in site.nav_pages:
         by_uri[page.file.src_uri] = site.render(page, populated=True)
-    log = logging.getLogger("mkdocs")
     for file in site.doc_files:
-        for level, message in by_uri[file.src_uri].warnings:
-            log.log(level, message)
+        _log(by_uri[file.src_uri].warnings)
     site.restore(by_uri)
     level = config.validation.links.anchors
     for file in site.doc_files:
@@ -138,8 +136,9 @@ def _render(settings: Settings, src_uris: Sequence[str]) -> list[Rendered]:
     site = _OPEN.get(settings)
     if site is None:  # the worker, on its first share of this build
         _OPEN.clear()  # an earlier build's
-        site = _OPEN[settings] = _Site.open(settings.load(), clean=False)
-    return [site.render(site.files.get_file_from_path(uri).page) for uri in src_uris]
+        with mkdocs_records(_Kept()):  # the build's own process reports the same
+            site = _OPEN[settings] = _Site.open(settings.load(), clean=False)
+    return [site.render(site.page(uri)) for uri in src_uris]
 
 
 @dataclass
@@ -196,11 +195,15 @@ class _Site:
         for template in self.config.extra_templates:
             mk._build_extra_template(template, self.files, self.config, self.nav)
 
-    def render(self, page: Page | None, *, populated: bool = False) -> Rendered:
+    def page(self, src_uri: str) -> Page:
+        file = self.files.get_file_from_path(src_uri)
+        assert file is not None and file.page is not None, src_uri
+        return file.page
+
+    def render(self, page: Page, *, populated: bool = False) -> Rendered:
         """Render one page and write it; what the end of the build needs comes back."""
         from mkdocs.commands import build as mk
 
-        assert page is not None
         entries = self._search_entries()
         before = len(entries)
         with _captured() as warnings:
@@ -243,19 +246,43 @@ class _Site:
 
 
 @contextmanager
-def _captured() -> Iterator[list[tuple[int, str]]]:
-    """MkDocs' warnings and errors, kept instead of logged: the build's own process
-    logs them, all in page order, wherever the page was rendered."""
+def mkdocs_records(handler: logging.Handler) -> Iterator[None]:
+    """Within the block, MkDocs' records at WARNING and above go to `handler` alone."""
     logger = logging.getLogger("mkdocs")
     saved = logger.level, logger.propagate, logger.handlers[:]
-    records: list[tuple[int, str]] = []
-    handler = logging.Handler(logging.WARNING)
-    handler.emit = lambda record: records.append((record.levelno, record.getMessage()))  # type: ignore[method-assign]
     logger.setLevel(logging.WARNING)
     logger.propagate = False
     logger.handlers[:] = [handler]
     try:
-        yield records
+        yield
     finally:
         logger.setLevel(saved[0])
         logger.propagate, logger.handlers[:] = saved[1], saved[2]
+
+
+class _Kept(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[tuple[int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.levelno, record.getMessage()))
+
+
+@contextmanager
+def _captured() -> Iterator[list[tuple[int, str]]]:
+    """MkDocs' warnings and errors, kept instead of logged: the build's own process
+    logs them, all in page order, wherever the page was rendered. A page that fails
+    has them logged at once, where it failed: MkDocs' error names the page."""
+    kept = _Kept()
+    try:
+        with mkdocs_records(kept):
+            yield kept.records
+    except BaseException:
+        _log(kept.records)
+        raise
+
+
+def _log(records: Sequence[tuple[int, str]]) -> None:
+    for level, message in records:
+        logging.getLogger("mkdocs").log(level, message)

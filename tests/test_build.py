@@ -419,15 +419,14 @@ def test_a_killed_build_leaves_the_previous_site_intact(tmp_path: Path) -> None:
     build_fixture(tmp_path, strict=True)
     before = tree(tmp_path / "site")
     script = (
-        "import datetime, pathlib, time, generator.render as r\n"
-        "from generator.build import build\n"
-        "real = r.build_site\n"
+        "import datetime, pathlib, time, generator.build as b\n"
+        "real = b.build_site\n"
         "def slow(settings):\n"
         "    real(settings)\n"
         "    print('built', flush=True)\n"
         "    time.sleep(60)\n"  # killed here: the new site is complete but not swapped in
-        "r.build_site = slow\n"
-        f"build(pathlib.Path({str(FIXTURE)!r}), pathlib.Path({str(tmp_path / 'site')!r}),"
+        "b.build_site = slow\n"
+        f"b.build(pathlib.Path({str(FIXTURE)!r}), pathlib.Path({str(tmp_path / 'site')!r}),"
         f" build_dir=pathlib.Path({str(tmp_path / 'build')!r}), drafts=True)\n"
     )
     with subprocess.Popen(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from jinja2 import TemplateNotFound
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
@@ -112,3 +113,24 @@ def test_a_plugin_other_than_search_gets_mkdocs_own_build(
     assert render.shareable(settings(docs, tmp_path / "x").load())
     render.build_site(mine)
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("share", [elsewhere, in_this_process])
+def test_a_page_that_fails_is_named(
+    docs: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+    share: Callable[..., Any],
+) -> None:
+    """MkDocs logs which page failed, then raises: that record is not held back."""
+    monkeypatch.setattr(render.workers, "map_shared", share)
+    copy = tmp_path / "docs"
+    shutil.copytree(docs, copy)
+    tip = next((copy / "tips").glob("*.md"))
+    tip.write_text(tip.read_text().replace("---\n", "---\ntemplate: missing.html\n", 1))
+    with caplog.at_level(logging.WARNING, logger="mkdocs"), pytest.raises(TemplateNotFound):
+        render.build_site(settings(copy, tmp_path / "site"))
+    said = caplog.text + capfd.readouterr().err  # a worker process's log goes to stderr
+    assert f"Error building page 'tips/{tip.name}'" in said
