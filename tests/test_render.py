@@ -16,7 +16,7 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-from generator import render, workers
+from generator import render
 from generator.build import build, default_config
 
 CONTENT = Path(__file__).parent.parent / "content"
@@ -55,10 +55,11 @@ def settings(docs: Path, site: Path, *, strict: bool = False) -> render.Settings
     return render.Settings(str(default_config()), str(docs), str(site), strict)
 
 
-@pytest.mark.parametrize("share", [elsewhere, in_this_process, workers.map_shared])
+@pytest.mark.parametrize("share", [elsewhere, in_this_process])
 def test_the_site_is_mkdocs_own(
     docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, share: Callable[..., Any]
 ) -> None:
+    """Every page outside the navigation rendered by the other process, or by this one."""
     monkeypatch.setattr(render.workers, "map_shared", share)
     render.build_site(settings(docs, tmp_path / "ours"))
     ours = tree(tmp_path / "ours")
