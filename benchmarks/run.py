@@ -135,35 +135,30 @@ def check_times(content: Path, work: Path) -> dict[str, float]:
     return {"cold_s": cold, "unchanged_s": unchanged, "one_changed_s": timed()}
 
 
-def set_aside(path: Path) -> None:
-    """Move path (WORK/N/name) into WORK/trash, emptied once everything is measured.
+def set_aside(path: Path, trash: Path) -> None:
+    """Move path into the trash folder, emptied once everything is measured.
     On some disks (ext4 with online discard, as on cloud VMs) creating files is several
     times slower for a while after thousands were deleted, which would be measured as
     the build's."""
     if path.exists():
-        trash = _trash(path.parent.parent)
         trash.mkdir(parents=True, exist_ok=True)
         path.rename(trash / f"{len(list(trash.iterdir()))}-{path.parent.name}-{path.name}")
 
 
-def _trash(work_root: Path) -> Path:
-    return work_root / "trash"
-
-
-def bench_size(n: int, work: Path, repeat: int) -> dict[str, Any]:
+def bench_size(n: int, work: Path, trash: Path, repeat: int) -> dict[str, Any]:
     """Cold builds (ours and the anchor) `repeat` times, keeping the best of each figure
     (the least disturbed by other work on the machine), then a rebuild with nothing
     changed."""
     print(f"== {n} tips", flush=True)
     build_dir = work / "build"
-    set_aside(work / "content")
+    set_aside(work / "content", trash)
     content = make_corpus(n, work / "content")
     anchors, firsts = [], []
     for _ in range(repeat):
         # Cold, from files set aside rather than deleted (see set_aside). The anchor
         # first: a rebuild deletes the site it replaces, which slows what follows.
         for stale in ("build", "site", "anchor-site"):
-            set_aside(work / stale)
+            set_aside(work / stale, trash)
         anchors.append(measure("anchor", content, work / "anchor-site", build_dir))
         print(f"   anchor {anchors[-1]['stages']['total']:.1f} s", flush=True)
         firsts.append(measure("ours", content, work / "site", build_dir))
@@ -279,10 +274,11 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    trash = args.work / "trash"
     results = []
     for n in map(int, args.sizes.split(",")):
-        results.append(bench_size(n, args.work / str(n), args.repeat))
-    shutil.rmtree(_trash(args.work), ignore_errors=True)
+        results.append(bench_size(n, args.work / str(n), trash, args.repeat))
+    shutil.rmtree(trash, ignore_errors=True)
     report = {"machine": machine(), "targets": TARGETS, "results": results}
     (args.out / "results.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     text = f"Machine: {machine()}\n\n{table(results)}\n" + "\n".join(verdicts(results)) + "\n"

@@ -95,8 +95,8 @@ def _folders(page: str) -> tuple[str, ...]:
 def _shared(here: Sequence[str], there: Sequence[str]) -> int:
     """How many leading folders two paths share."""
     common = 0
-    for a, b in zip(here, there, strict=False):
-        if a != b:
+    for mine, theirs in zip(here, there, strict=False):
+        if mine != theirs:
             break
         common += 1
     return common

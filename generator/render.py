@@ -179,7 +179,7 @@ class _Site:
         for file in doc_files:
             if file.page is None and file.inclusion.is_not_in_nav():
                 mk.Page(None, file, config)
-        nav_pages = [p for p in nav.pages if p.file in doc_files]
+        nav_pages = [p for p in nav.pages if p.file.inclusion.is_included()]
         for page in nav_pages:
             mk._populate_page(page, config, files)
         env = config.plugins.on_env(env, config=config, files=files)
@@ -204,7 +204,7 @@ class _Site:
         """Render one page and write it; what the end of the build needs comes back."""
         from mkdocs.commands import build as mk
 
-        entries = self._search_entries()
+        entries = self.search_entries
         before = len(entries)
         with _captured() as warnings:
             if not populated:
@@ -234,9 +234,10 @@ class _Site:
             if done.links is not None:
                 target = self.files.get_file_from_path
                 file.page.links_to_anchors = {target(u): a for u, a in done.links.items()}
-        self._search_entries()[:] = [e for f in self.doc_files for e in rendered[f.src_uri].entries]
+        self.search_entries[:] = [e for f in self.doc_files for e in rendered[f.src_uri].entries]
 
-    def _search_entries(self) -> list[dict[str, Any]]:
+    @functools.cached_property
+    def search_entries(self) -> list[dict[str, Any]]:
         """The search plugin's entries (a list no one reads when there is no plugin)."""
         for plugin in self.config.plugins.values():
             index = getattr(plugin, "search_index", None)
