@@ -9,6 +9,7 @@ threads (the preview server) may hang the child.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import pickle
@@ -59,11 +60,19 @@ class _Worker:
         self.executor = ProcessPoolExecutor(1, context, _share, (self.claims,))
 
     def submit(self, task: Callable[..., R], *args: Any) -> Future[R] | None:
-        """task(*args) run by the worker; None (logged) if it has died."""
+        """task(*args) run by the worker; None (logged) if it has died.
+
+        The task is pickled here and now. The executor would pickle it in a thread of
+        its own, taking turns with whatever this process does next, which may change
+        what the task refers to (a cached property set on an item it is sent): the
+        worker would get a mix of before and after, or the pickling would fail
+        ("dictionary changed size during iteration").
+        """
         from concurrent.futures.process import BrokenProcessPool
 
+        call = pickle.dumps(functools.partial(task, *args), protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            return self.executor.submit(task, *args)
+            return self.executor.submit(_unpickled_call, call)
         except (BrokenProcessPool, *UNAVAILABLE) as err:
             log.info("working on one CPU: the worker process is gone (%s)", err)
             return None
@@ -118,13 +127,9 @@ def _worker() -> _Worker | None:
 
 def background(call: Callable[[], R]) -> Future[R] | None:
     """`call` run by the open session's worker while this process goes on, or None
-    where there is no session, no second CPU, or no worker. `call` is pickled here and
-    now: the executor would pickle it in a thread of its own, taking turns with
-    whatever this process does next."""
+    where there is no session, no second CPU, or no worker."""
     worker = _worker()
-    if worker is None:
-        return None
-    return worker.submit(_unpickled_call, pickle.dumps(call, protocol=pickle.HIGHEST_PROTOCOL))
+    return None if worker is None else worker.submit(call)
 
 
 def _unpickled_call(data: bytes) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -52,6 +53,32 @@ def test_shared_results_come_in_order(shared: None, n: int) -> None:
 def test_an_error_in_either_process_is_raised(shared: None, bad: int) -> None:
     with pytest.raises(ValueError, match=f"bad item {bad}"):
         workers.map_shared(partial(fail_on, bad), range(100))
+
+
+PICKLED_IN: list[int] = []  # the threads that pickled a Noted
+
+
+class Noted(int):
+    """An int that notes which thread pickles it."""
+
+    def __reduce__(self) -> tuple[type, tuple[int]]:
+        PICKLED_IN.append(threading.get_ident())
+        return int, (int(self),)
+
+
+@pytest.mark.parametrize("send", ["map_shared", "background"])
+def test_work_is_pickled_before_this_process_goes_on(shared: None, send: str) -> None:
+    """Not in the executor's own thread, where this process could change the items while
+    they are pickled: a cached property set meanwhile broke a 10,000-tip build."""
+    PICKLED_IN.clear()
+    items = [Noted(i) for i in range(20)]
+    with workers.session():
+        if send == "map_shared":
+            workers.map_shared(squares, items)
+        else:
+            future = workers.background(partial(squares, items))
+            assert future is not None and len(future.result()) == 20
+    assert len(PICKLED_IN) >= 20 and set(PICKLED_IN) == {threading.get_ident()}
 
 
 def no_worker(*args: object) -> None:
