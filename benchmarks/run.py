@@ -4,7 +4,8 @@ For each N: our whole build (seconds per stage, peak memory), a rebuild with
 nothing changed, the anchor (plain `mkdocs build` of the same tip files, same
 theme, hub-only nav), the floor (the anchor's files through our MkDocs stage, on
 both CPUs: with our stages, the least any page content could cost), site size and
-largest pages, and `tipkb search` latency over the labelled queries. Results go to benchmarks/results/ as JSON and a table.
+largest pages, and `tipkb search` latency over the labelled queries. Results go to
+benchmarks/results/ as JSON and a table.
 Each cold build is run three times (--repeat) and each time figure is the best of
 the three: on shared machines a single run may be slowed by a quarter by other work.
 
