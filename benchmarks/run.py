@@ -148,27 +148,24 @@ def set_aside(path: Path, trash: Path) -> None:
 
 
 def bench_size(n: int, work: Path, trash: Path, repeat: int) -> dict[str, Any]:
-    """Cold builds (ours and the anchor) `repeat` times, keeping the best of each figure
-    (the least disturbed by other work on the machine), then a rebuild with nothing
-    changed."""
+    """Cold builds (the anchor, the floor, ours) `repeat` times, keeping the best of each
+    figure (the least disturbed by other work on the machine), then a rebuild with
+    nothing changed."""
     print(f"== {n} tips", flush=True)
     build_dir = work / "build"
     set_aside(work / "content", trash)
     content = make_corpus(n, work / "content")
-    anchors, floors, firsts = [], [], []
+    # The anchor first: a rebuild deletes the site it replaces, which slows what follows.
+    sites = {"anchor": "anchor-site", "floor": "floor-site", "ours": "site"}
+    runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in sites}
     for _ in range(repeat):
-        # Cold, from files set aside rather than deleted (see set_aside). The anchor
-        # first: a rebuild deletes the site it replaces, which slows what follows.
-        for stale in ("build", "site", "anchor-site", "floor-site"):
+        for stale in ("build", *sites.values()):  # cold, from files set aside (see set_aside)
             set_aside(work / stale, trash)
-        anchors.append(measure("anchor", content, work / "anchor-site", build_dir))
-        print(f"   anchor {anchors[-1]['stages']['total']:.1f} s", flush=True)
-        floors.append(measure("floor", content, work / "floor-site", build_dir))
-        print(f"   floor  {floors[-1]['stages']['total']:.1f} s", flush=True)
-        firsts.append(measure("ours", content, work / "site", build_dir))
-        print(f"   ours   {firsts[-1]['stages']['total']:.1f} s", flush=True)
-    anchor, floor, first = best(anchors), best(floors), best(firsts)
-    our_stages = min(sum(r["stages"].get(s, 0.0) for s in OUR_STAGES) for r in firsts)
+        for mode, site in sites.items():
+            runs[mode].append(measure(mode, content, work / site, build_dir))
+            print(f"   {mode:6} {runs[mode][-1]['stages']['total']:.1f} s", flush=True)
+    anchor, floor, first = (best(runs[mode]) for mode in sites)
+    our_stages = min(sum(r["stages"].get(s, 0.0) for s in OUR_STAGES) for r in runs["ours"])
     again = measure("ours", content, work / "site", build_dir)
     print(f"   no-change rebuild {again['stages']['total']:.1f} s", flush=True)
     return {

@@ -5,10 +5,10 @@ load + validate → tag → index → related tips → pages → MkDocs → swap
 Everything is checked before anything is written. With two CPUs, one worker
 process shares the stages' work (generator.workers): a large search-index update
 is written by it while the pages are generated, and MkDocs renders part of the
-pages in it (generator.render). MkDocs builds into a temporary folder beside the site folder, which replaces
-the site only when the build (index included) succeeded: a failed or killed
-build leaves the previous site as it was, and its leftovers are removed by
-the next build.
+pages in it (generator.render). MkDocs builds into a temporary folder beside the
+site folder, which replaces the site only when the build (index included)
+succeeded: a failed or killed build leaves the previous site as it was, and its
+leftovers are removed by the next build.
 """
 
 from __future__ import annotations

@@ -367,13 +367,9 @@ def test_an_index_written_in_the_background_is_the_one_written_inline(
 def test_the_index_is_written_here_where_no_worker_can_start(
     tmp_path: Path,
     index_in_background: None,
-    monkeypatch: pytest.MonkeyPatch,
+    no_worker: None,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    def no_worker() -> None:
-        raise OSError("this platform lacks a functioning sem_open implementation")
-
-    monkeypatch.setattr(workers, "_Worker", no_worker)
     with caplog.at_level(logging.INFO, logger="generator"):
         build_fixture(tmp_path, strict=True)
     assert "working on one CPU: cannot start a worker process" in caplog.text

@@ -81,14 +81,7 @@ def test_work_is_pickled_before_this_process_goes_on(shared: None, send: str) ->
     assert len(PICKLED_IN) >= 20 and set(PICKLED_IN) == {threading.get_ident()}
 
 
-def no_worker(*args: object) -> None:
-    raise OSError("this platform lacks a functioning sem_open implementation")
-
-
-def test_all_is_done_here_where_no_worker_can_start(
-    shared: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(workers, "_Worker", no_worker)
+def test_all_is_done_here_where_no_worker_can_start(shared: None, no_worker: None) -> None:
     assert [n for n, _ in workers.map_shared(squares, range(10))] == [n * n for n in range(10)]
 
 
