@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from . import workers
+from . import outdir, workers
 from .cache import Cache
 from .content import load_content
 from .errors import BuildError
@@ -61,7 +61,7 @@ class BuildReport:
     tips: int  # tips on the site
     left_out: int  # drafts and scheduled tips not shown
     pages: WriteStats
-    warnings: int  # MkDocs warnings (a strict build has none)
+    warnings: int  # of the pages and MkDocs (a strict build has none)
     stages: tuple[tuple[str, float], ...]
 
     @property
@@ -95,8 +95,9 @@ def build(
     config_file = config_file or default_config()
     if not config_file.is_file():
         raise BuildError(f"{config_file}: MkDocs configuration not found; pass --config FILE")
+    site_dir = outdir.guard(site_dir, keep=[content_dir, build_dir], projects=[config_file.parent])
     stages: list[tuple[str, float]] = []
-    with _long_lived(), workers.session():
+    with outdir.locked(site_dir), _long_lived(), workers.session():
         content = _stage(
             stages, "load + validate", lambda: _load(content_dir, strict, build_dir), _count_tips
         )
@@ -120,8 +121,13 @@ def build(
                     lambda r: f"{sum(map(len, r.values()))} related-tip links",
                 )
                 site = Site(shown, content.taxonomy, related, today)
-                written = _stage(stages, "pages", lambda: _pages(site, build_dir / "docs"), str)
-                warnings = _stage(
+                with _counting() as page_warnings:
+                    written = _stage(stages, "pages", lambda: _pages(site, build_dir / "docs"), str)
+                if strict and page_warnings.count:
+                    raise BuildError(
+                        f"{page_warnings.count} warning(s) in strict mode; fix them and build again"
+                    )
+                warnings = page_warnings.count + _stage(
                     stages,
                     "mkdocs",
                     lambda: publish(
@@ -263,19 +269,30 @@ def publish(
     `before_swap` may still fail the build. Returns the number of MkDocs
     warnings; in strict mode any warning fails.
     """
-    site_dir = site_dir.absolute()
-    site_dir.parent.mkdir(parents=True, exist_ok=True)
-    _clean_leftovers(site_dir)
-    fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-build-", dir=site_dir.parent))
-    fresh.chmod(0o755)  # mkdtemp's 0700 would hide the site from the web server
+    try:
+        site_dir.parent.mkdir(parents=True, exist_ok=True)
+        _clean_leftovers(site_dir)
+        fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-build-", dir=site_dir.parent))
+        fresh.chmod(0o755)  # mkdtemp's 0700 would hide the site from the web server
+    except OSError as err:
+        raise _os_error(err, "cannot prepare the site folder") from None
     try:
         warnings = run_mkdocs(config_file, docs_dir, fresh, strict=strict)
         before_swap()
+        outdir.mark(fresh)
         _swap(fresh, site_dir)
+    except OSError as err:
+        shutil.rmtree(fresh, ignore_errors=True)
+        raise _os_error(err, "cannot write the site") from None
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
     return warnings
+
+
+def _os_error(err: OSError, what: str) -> BuildError:
+    """`path: what failed (errno text)`, for a disk that is full, read-only or busy."""
+    return BuildError(f"{err.filename or '?'}: {what} ({err.strerror or err})")
 
 
 def run_mkdocs(config_file: Path, docs_dir: Path, out_dir: Path, *, strict: bool = False) -> int:
@@ -291,6 +308,27 @@ def run_mkdocs(config_file: Path, docs_dir: Path, out_dir: Path, *, strict: bool
         except MkDocsException as err:
             raise BuildError(f"MkDocs: {err.format_message()}") from None
     return warnings.count
+
+
+class _Count(logging.Handler):
+    """Counts the warnings our own stages log."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+@contextmanager
+def _counting() -> Iterator[_Count]:
+    counter = _Count()
+    logging.getLogger("generator").addHandler(counter)
+    try:
+        yield counter
+    finally:
+        logging.getLogger("generator").removeHandler(counter)
 
 
 class _Forward(logging.Handler):

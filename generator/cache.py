@@ -7,12 +7,19 @@ and the whole cache under a fingerprint of this package's code, so a stale
 result can never be used: a change to any input or to the code recomputes.
 
 A cache that cannot be read or written is only slower, never an error.
+
+The file is a pickle, which runs code when loaded, so it is signed: an HMAC
+under a key kept outside the checkout (SIGNING_KEY_ENV, else a file made in the
+user's cache folder, mode 0600). A cache file committed to the repository, or
+copied from another machine, fails the check and is ignored without being
+unpickled.
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
+import hmac
 import logging
 import marshal
 import os
@@ -36,9 +43,58 @@ Item = TypeVar("Item")
 def code_fingerprint() -> str:
     """The Python version and the package's source: what every cached result depends on."""
     digest = hashlib.blake2b(sys.version.encode(), digest_size=16)
-    for source in sorted(Path(__file__).parent.glob("*.py")):
+    package = Path(__file__).parent
+    for source in sorted(package.rglob("*.py")):  # every subpackage too
         digest.update(source.read_bytes())
     return digest.hexdigest()
+
+
+SIGNING_KEY_ENV = "TIPKB_CACHE_KEY"  # a secret of the machine, never of the repository
+_SIGNED = b"tipkb-signed-1\n"  # the file's first bytes, then the MAC, then the pickle
+_MAC_BYTES = 32
+
+
+@cache
+def signing_key() -> bytes | None:
+    """This machine's key for signing caches, or None (then nothing is cached)."""
+    if os.environ.get(SIGNING_KEY_ENV):
+        return os.environ[SIGNING_KEY_ENV].encode()
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tipkb"
+    path = home / "cache-signing-key"
+    try:
+        return path.read_bytes() or None
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(os.urandom(32))
+        return path.read_bytes()
+    except FileExistsError:  # another process made it first
+        return path.read_bytes() or None
+    except OSError as err:
+        log.debug("no cache signing key (%s): nothing is cached", err)
+        return None
+
+
+def sign(data: bytes) -> bytes | None:
+    key = signing_key()
+    if key is None:
+        return None
+    return _SIGNED + hmac.digest(key, data, "sha256") + data
+
+
+def verified(signed: bytes) -> bytes | None:
+    """The signed data, if this machine signed it; None for anything else."""
+    key = signing_key()
+    head, mac = len(_SIGNED), signed[len(_SIGNED) : len(_SIGNED) + _MAC_BYTES]
+    if key is None or not signed.startswith(_SIGNED) or len(mac) != _MAC_BYTES:
+        return None
+    data = signed[head + _MAC_BYTES :]
+    return data if hmac.compare_digest(mac, hmac.digest(key, data, "sha256")) else None
 
 
 RACY_NS = 2_000_000_000  # file times tick coarsely (up to 2 s on some file systems)
@@ -116,9 +172,13 @@ class Cache:
         if path is None or not path.is_file():
             return cls(path, {})
         try:
+            data = verified(path.read_bytes())
+            if data is None:
+                log.debug("ignoring cache %s: not signed on this machine", path)
+                return cls(path, {})
             with _loading_for_the_run():
-                fingerprint, entries = pickle.loads(path.read_bytes())
-        except Exception as err:  # a corrupt or foreign file: start afresh
+                fingerprint, entries = pickle.loads(data)
+        except Exception as err:  # a corrupt file: start afresh
             log.debug("ignoring cache %s: %s", path, err)
             return cls(path, {})
         return cls(path, entries if fingerprint == code_fingerprint() else {})
@@ -169,7 +229,10 @@ class Cache:
             return
         try:
             data = pickle.dumps((code_fingerprint(), self._new), protocol=pickle.HIGHEST_PROTOCOL)
+            signed = sign(data)
+            if signed is None:
+                return
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_bytes_atomic(self.path, data)
+            write_bytes_atomic(self.path, signed)
         except OSError as err:
             log.debug("cannot save cache %s: %s", self.path, os.strerror(err.errno or 0))

@@ -74,10 +74,10 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
+from . import escape
 from .content import TAXONOMY_FILE, TIPS_DIR, tip_paths
 from .errors import InputError, Problem
 from .model import SERIES_TOW, Source, Tip, slugify, tip_filename
-from .safety import unsafe_markup
 from .tipfile import dump_tip, read_tip, write_text_atomic
 
 log = logging.getLogger(__name__)
@@ -414,13 +414,9 @@ def _blocks(texts: Sequence[str]) -> list[_Block]:
 
 
 def escape_markdown(text: str) -> str:
-    """Plain scraped text → Markdown that shows it as text: no HTML or script gets through."""
-    text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
-    text = text.replace("<", "&lt;").replace(">", "&gt;")
-    text = re.sub(r"^(#+)(\s|$)", r"\\\1\2", text)
-    if unsafe_markup(text):  # e.g. a Markdown link to a javascript: URL
-        text = re.sub(r"(?i)\b(javascript|vbscript|data)(\s*):", r"\1\2&#58;", text)
-    return text
+    """Plain scraped text → Markdown that shows it as that text: the importer writes
+    text, never markup (no HTML, no links, no emphasis), whatever the page held."""
+    return escape.text(text)
 
 
 def _markdown(blocks: Sequence[_Block]) -> str:

@@ -2,8 +2,10 @@
 
 Text from content (titles, phrases, descriptions) is untrusted: imported
 pages may hold anything. Every piece of it passes through `text()` (Markdown
-context) or `html()` (raw HTML block), so it can neither open raw HTML nor
-trigger Markdown syntax such as links or `{: attribute lists }`.
+context) or `html()` (raw HTML block, attribute values), both from
+generator.escape, so it can neither open raw HTML nor trigger Markdown syntax
+such as links or `{: attribute lists }`. Tip bodies are Markdown by design: they
+are rendered and sanitized by generator.safety, not escaped.
 
 The parts repeated by the thousand (tip lists, tag chips, phrase cards) are
 written as raw HTML blocks with links MkDocs would have made: Python-Markdown
@@ -21,8 +23,9 @@ import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from html import escape
 from typing import Any, TypeVar
+
+from .escape import html, text
 
 T = TypeVar("T")
 
@@ -40,27 +43,6 @@ MONTHS = [
     "November",
     "December",
 ]
-# Inline Markdown syntax, backslash-escaped: code, emphasis, links, attribute lists.
-_MD_INLINE = re.compile(r"([\\`*_\[\]{}])")
-# Syntax that only counts at the start of a block: headings, lists, numbered lists.
-_MD_LEADING = re.compile(r"^(?:([#+-])|(\d+)\.)")
-
-
-@lru_cache(maxsize=65536)  # a tip's title is written on a dozen pages at 10,000 tips
-def text(value: str) -> str:
-    """Content text → Markdown that renders exactly as that text, on one line."""
-    value = " ".join(value.split())
-    value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    value = value.replace("|", "&#124;")  # table cells
-    value = _MD_INLINE.sub(r"\\\1", value)
-    return _MD_LEADING.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\.", value)
-
-
-@lru_cache(maxsize=65536)
-def html(value: str) -> str:
-    """Content text → HTML text or attribute value, on one line, for raw HTML blocks
-    (Markdown is not parsed inside them, so only HTML needs escaping)."""
-    return escape(" ".join(value.split()))
 
 
 def a(label: str, source: str, target: str, *, css: str = "") -> str:
@@ -134,12 +116,18 @@ def _relative_to_folder(target: str, folder: str) -> str:
     return "/".join([".."] * (len(up) - common) + down[common:])
 
 
-def front_matter(data: dict[str, Any]) -> str:
+def front_matter(data: dict[str, Any], *, title: str | None = None) -> str:
     """A YAML front matter block; empty when there is nothing to say.
 
-    Each value is written as JSON, which YAML reads as the same value: a page per tip
-    makes this a hot path, where yaml.dump took a tenth of page generation.
+    A page whose title is content text names it here, HTML-escaped: the engines'
+    templates put `page.meta.title` into `<title>` and the header as it is (and
+    would unescape a title taken from the page's heading), so a title such as
+    `</title><img onerror=…>` must arrive escaped. Each value is written as JSON,
+    which YAML reads as the same value: a page per tip makes this a hot path, where
+    yaml.dump took a tenth of page generation.
     """
+    if title is not None:
+        data = {"title": html(title), **data}
     if not data:
         return ""
     lines = "".join(f"{_json(key)}: {_json(value)}\n" for key, value in data.items())

@@ -74,11 +74,13 @@ def _term_pages(site: Site, term: Term) -> list[Page]:
 
 
 def _front(site: Site, term: Term, number: int) -> str:
+    title = term.label if number == 1 else f"{term.label} (page {number})"
     if number > 1:
-        return md.front_matter({"search": {"exclude": True}})
+        return md.front_matter({"search": {"exclude": True}}, title=title)
     if term.id not in site.taxonomy.situation_ids:
-        return ""
-    return md.front_matter(parts.search_keywords(site.taxonomy, (term.id,), SEARCH_BOOST))
+        return md.front_matter({}, title=title)
+    keywords = parts.search_keywords(site.taxonomy, (term.id,), SEARCH_BOOST)
+    return md.front_matter(keywords, title=title)
 
 
 def _heading(term: Term, number: int, total: int) -> str:

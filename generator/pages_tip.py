@@ -6,18 +6,28 @@ weighs the same among 40 tips or 10,000.
 
 from __future__ import annotations
 
+import logging
+import re
+
 from . import pages_md as md
 from . import pages_parts as parts
 from .model import SERIES_TOW, Tip
 from .pages import Page, Said, Site
+from .safety import render_body
+
+log = logging.getLogger(__name__)
 
 MAX_RELATED = 5
+# A body's link to another tip file: `other-tip.md` or `2014-07-08-other-tip.md`
+# (as the file is named in content/tips), with an optional #anchor. The sanitizer
+# writes every attribute in double quotes, so the pattern sees each href whole.
+_TIP_LINK = re.compile(r'href="(?:\./)?(?:\d{4}-\d\d-\d\d-)?([a-z0-9-]+)\.md(#[^"]*)?"')
 
 
 def tip_page(site: Site, tip: Tip) -> Page:
     path = parts.tip_path(tip)
     text = md.block(
-        md.front_matter(_search_meta(site, tip)),
+        md.front_matter(_search_meta(site, tip), title=tip.title),
         f"# {md.text(tip.title)}",
         _meta_line(site, tip),
         _notice(site, tip),
@@ -28,7 +38,7 @@ def tip_page(site: Site, tip: Tip) -> Page:
             site.taxonomy, path, parts.terms_of(site.taxonomy, tip.techniques), "Techniques"
         ),
         _excerpt_note(tip),
-        tip.body,
+        _body(site, path, tip),
         _what_to_say(site, path, tip),
         _related(site, path, tip),
     )
@@ -68,6 +78,26 @@ def _excerpt_note(tip: Tip) -> str:
         '!!! note "Excerpt only"\n'
         "    Only the teaser of this tip was imported; the rest of the original post is missing."
     )
+
+
+def _body(site: Site, path: str, tip: Tip) -> str:
+    """The tip's own text, rendered and sanitized here (generator.safety), so no engine
+    renders an editor's Markdown on its own; a raw HTML block passes through untouched.
+    Links to other tips' files become links to their pages."""
+    body = _TIP_LINK.sub(lambda m: _tip_link(site, path, tip, m), render_body(tip.body))
+    return f'<div class="tipkb-body">\n{body}\n</div>'
+
+
+def _tip_link(site: Site, path: str, tip: Tip, match: re.Match[str]) -> str:
+    target = site.by_slug.get(match[1])
+    if target is None:
+        log.warning(
+            "%s: the link to '%s.md' names no tip on the site; link to a tip's file name",
+            tip.path,
+            match[1],
+        )
+        return match[0]
+    return f'href="{md.url(path, parts.tip_path(target))}{match[2] or ""}"'
 
 
 def _what_to_say(site: Site, path: str, tip: Tip) -> str:

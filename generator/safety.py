@@ -1,41 +1,295 @@
-"""Refuse Markdown that could run script on an intranet page.
+"""The one place a tip's Markdown becomes HTML, and the one allow-list it passes.
 
-Markdown passes raw HTML through, so an editor's (or a pasted) `<script>`,
-`onerror=` attribute or `javascript:` link would reach every reader. Imported
-text is escaped by the importer; this check guards what editors write.
+A tip body is Markdown, and Markdown passes raw HTML through: an editor's (or a
+pasted) `<svg onload=…>`, an `onerror=` split over two lines, an attribute list
+`{: onmouseover=… }` or a `javascript:` link hidden behind entities would reach
+every reader of the intranet. Lists of patterns lose that race, so the body is
+rendered here and passed through nh3 (the Rust sanitizer ammonia, built on a
+browser-grade HTML parser): only the tags, attributes and URL schemes below
+survive, whatever engine then renders the site. The generator embeds the result
+as a raw HTML block, which the engines pass through untouched.
+
+`tipkb check` asks the same sanitizer: whatever it would remove from a body is
+reported on its line, so editors learn what not to write.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from html import unescape
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        re.compile(r"<\s*/?\s*(script|iframe|object|embed|style|form|meta|link|base)\b", re.I),
-        "raw <{0}> HTML is not allowed in a tip; write plain Markdown",
-    ),
-    (
-        re.compile(r"<[^>]*\s(on[a-z]+)\s*=", re.I),
-        "HTML event attribute '{0}=' is not allowed in a tip; write plain Markdown",
-    ),
-    (
-        re.compile(r"(javascript|vbscript|data)\s*:", re.I),
-        "'{0}:' links are not allowed in a tip; link to an http(s) page or another tip",
-    ),
+import markdown
+import nh3
+
+# The same Markdown an editor previews, less what has no place in a tip body.
+EXTENSIONS = ("admonition", "attr_list", "md_in_html", "tables", "toc")
+
+TAGS = frozenset(
+    [
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "code",
+        "dd",
+        "del",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "small",
+        "span",
+        "strong",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "u",
+        "ul",
+    ]
 )
-# Only URLs count for the scheme rule, not prose like "Data: the numbers…".
-_URL_CONTEXT = re.compile(r"(\]\(\s*<?|href\s*=\s*[\"']?|src\s*=\s*[\"']?|<)\s*$", re.I)
+_HEADINGS = {f"h{n}": {"id"} for n in range(1, 7)}  # ids only where the TOC puts them
+ATTRIBUTES = {
+    "*": {"class", "title"},
+    **_HEADINGS,
+    "a": {"href"},
+    "details": {"open"},
+    "img": {"src", "alt", "width", "height"},
+    "ol": {"start"},
+    "td": {"style", "colspan", "rowspan"},
+    "th": {"style", "colspan", "rowspan"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+_URL_ATTRIBUTES = frozenset({"href", "src"})
+# Removed with their content, not just unwrapped: their text is code, not prose.
+_DROPPED_WHOLE = frozenset({"script", "style"})
+
+
+def _same_site_images(tag: str, attribute: str, value: str) -> str | None:
+    """Images only from the site itself: the intranet has no internet, and an outside
+    image would tell its host who read which tip."""
+    if tag == "img" and attribute == "src":
+        parts = urlsplit(value.strip())
+        return None if parts.scheme or parts.netloc else value
+    return value
+
+
+_CLEANER = nh3.Cleaner(
+    tags=set(TAGS),
+    clean_content_tags=set(_DROPPED_WHOLE),
+    attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
+    attribute_filter=_same_site_images,
+    url_schemes=set(URL_SCHEMES),
+    filter_style_properties={"text-align"},  # what Markdown tables write for alignment
+    link_rel=None,  # no target= is allowed, so no rel is needed
+    strip_comments=True,
+)
+
+
+def render_body(body: str) -> str:
+    """A tip's Markdown body as sanitized HTML."""
+    return clean(_markdown(body))
+
+
+def clean(html: str) -> str:
+    """HTML with everything outside the allow-list removed."""
+    return _CLEANER.clean(html)
+
+
+@lru_cache(maxsize=1)
+def _renderer() -> markdown.Markdown:
+    return markdown.Markdown(extensions=list(EXTENSIONS), output_format="html")
+
+
+def _markdown(body: str) -> str:
+    renderer = _renderer()
+    try:
+        return renderer.reset().convert(_defuse(body))
+    finally:
+        renderer.reset()
+
+
+def _defuse(text: str) -> str:
+    """Text that Python's HTML parser (under Python-Markdown) reads in linear time.
+
+    That parser scans to the end of the text for every tag or comment that is never
+    closed, so 20 KB of `<a <a <a` took 13 s. HTML comments are dropped (the
+    sanitizer would drop them anyway), and a `<` that no `>` closes before the next
+    `<`, or that opens a declaration, is written as text: what it would have opened
+    is no tag a tip needs, and the sanitizer sees the rest.
+    """
+    text = _without_comments(text)
+    pieces = text.split("<")
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        opens_tag = piece[:1].isascii() and (piece[:1].isalpha() or piece[:1] == "/")
+        out.append(("<" if opens_tag and ">" in piece else "&lt;") + piece)
+    return _close_links("".join(out))
+
+
+def _close_links(text: str) -> str:
+    """Likewise for links: Python-Markdown scans to the end of the paragraph for the
+    `)` of every `[text](`, so a `](` that no `)` closes before the next one is text."""
+    pieces = text.split("](")
+    out = [pieces[0]]
+    for piece in pieces[1:-1]:
+        out.append(("](" if ")" in piece else "]\\(") + piece)
+    if len(pieces) > 1:
+        out.append("](" + pieces[-1])
+    return "".join(out)
+
+
+def _without_comments(text: str) -> str:
+    """The text less its closed `<!-- … -->` comments; each search starts where the
+    last ended, so the scan is linear."""
+    kept, start = [], 0
+    while (opening := text.find("<!--", start)) != -1:
+        closing = text.find("-->", opening + 4)
+        if closing == -1:
+            break
+        kept.append(text[start:opening])
+        start = closing + 3
+    kept.append(text[start:])
+    return "".join(kept)
+
+
+# Nothing in a body can become a tag, an attribute or a URL without one of these:
+# raw HTML and autolinks need '<', entities '&', attribute lists '{', links ']'.
+_MAY_HOLD_MARKUP = re.compile(r"[<&{\]]")
+
+
+# Python-Markdown's inline parsing slows down faster than the number of inline marks
+# grows (20,000 `<` in a paragraph took 4 s, 40,000 9 s). A long, richly formatted
+# tip has a few hundred, so a body with more than this is refused before rendering.
+MAX_MARKS = 5000
+_MARKS = re.compile(r"[<&*_`\[{!\\]")
+
+
+def too_many_marks(body: str) -> int | None:
+    """The line within body where the marks pass MAX_MARKS, if they do."""
+    for count, mark in enumerate(_MARKS.finditer(body), start=1):
+        if count > MAX_MARKS:
+            return body.count("\n", 0, mark.start()) + 1
+    return None
 
 
 def unsafe_markup(body: str) -> list[tuple[int, str]]:
-    """(line within body, message) for every unsafe construct in a Markdown body."""
-    if not any(pattern.search(body) for pattern, _ in _RULES):
-        return []  # the usual case: one fast scan of the whole body
-    found = []
-    for number, line in enumerate(body.splitlines(), start=1):
-        for pattern, message in _RULES:
-            for match in pattern.finditer(line):
-                if pattern is _RULES[2][0] and not _URL_CONTEXT.search(line[: match.start()]):
-                    continue
-                found.append((number, message.format(match.group(1).lower())))
-    return list(dict.fromkeys(found))  # `<script>…</script>` on one line is one problem
+    """(line within body, message) for everything the sanitizer would remove."""
+    line = too_many_marks(body)
+    if line is not None:
+        return [
+            (
+                line,
+                f"the tip holds more than {MAX_MARKS} of the marks < & * _ ` [ {{ ! \\ by this "
+                "line; a tip is prose: remove them or split the tip",
+            )
+        ]
+    if not _MAY_HOLD_MARKUP.search(body):
+        return []  # the usual case: plain prose
+    found = [(_line_of(body, needle), message) for needle, message in _removals(body)]
+    return sorted(dict.fromkeys(found))
+
+
+def _removals(markdown_text: str) -> list[tuple[str, str]]:
+    raw = _markdown(markdown_text)
+    return _removed(_Tags.of(raw), _Tags.of(_CLEANER.clean(raw)))
+
+
+def _removed(raw: _Tags, kept: _Tags) -> list[tuple[str, str]]:
+    """(text to find in the body, message) for each tag or attribute that was removed."""
+    gone = raw.tags - kept.tags
+    found = [(f"<{tag}", f"raw <{tag}> HTML is not allowed in a tip; {_INSTEAD}") for tag in gone]
+    for tag, name, value in raw.attributes - kept.attributes:
+        if tag not in gone:  # else the tag's own line is reported already
+            found.append(_attribute_problem(tag, name, value))
+    return found
+
+
+_INSTEAD = "write plain Markdown"
+
+
+def _attribute_problem(tag: str, name: str, value: str) -> tuple[str, str]:
+    if name.startswith("on"):
+        return name, f"HTML event attribute '{name}=' is not allowed in a tip; remove it"
+    if name in _URL_ATTRIBUTES and value:
+        if tag == "img":
+            return value, f"image '{_short(value)}' is not allowed: show only images of the site"
+        scheme = urlsplit("".join(value.split())).scheme.lower()
+        what = f"'{scheme}:' links" if scheme else f"the link '{_short(value)}'"
+        return value, f"{what} are not allowed in a tip; link to an http(s) page or another tip"
+    return name, f"HTML attribute '{name}=' on <{tag}> is not allowed in a tip; remove it"
+
+
+def _short(value: str) -> str:
+    return value if len(value) <= 40 else value[:40] + "…"
+
+
+class _Tags(HTMLParser):
+    """The start tags of an HTML fragment, and their attributes with entities decoded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.attributes: set[tuple[str, str, str]] = set()
+
+    @classmethod
+    def of(cls, html: str) -> _Tags:
+        parser = cls()
+        parser.feed(html)
+        parser.close()
+        return parser
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attributes.update((tag, name, _value(name, value or "")) for name, value in attrs)
+
+    handle_startendtag = handle_starttag
+
+
+def _value(name: str, value: str) -> str:
+    """An attribute value as the sanitizer writes it back: it rewrites kept styles."""
+    return "".join(value.split()).rstrip(";") if name == "style" else value
+
+
+def _line_of(body: str, needle: str) -> int:
+    """The first body line holding `needle` (any case, entities decoded); else the first
+    line that is unsafe on its own; else line 1 (the message still names the problem)."""
+    lines = body.split("\n")
+    folded = needle.lower()
+    for number, line in enumerate(lines, start=1):
+        if folded in unescape(line).lower():
+            return number
+    for number, line in enumerate(lines, start=1):
+        if _MAY_HOLD_MARKUP.search(line) and _removals(line):
+            return number
+    return 1
