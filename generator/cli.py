@@ -205,7 +205,9 @@ def tag(content: Path, files: tuple[Path, ...], write: bool, explain: bool) -> N
 @click.option(
     "--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Most tips to list."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (snippets mark matches with **).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON for scripts (plain text, no markup)."
+)
 @click.option(
     "--index",
     "index_dir",

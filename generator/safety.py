@@ -82,7 +82,7 @@ _HEADINGS = {f"h{n}": {"id"} for n in range(1, 7)}  # ids only where the TOC put
 ATTRIBUTES = {
     "*": {"class", "title"},
     **_HEADINGS,
-    "a": {"href"},
+    "a": {"href"},  # and target="_blank", below
     "details": {"open"},
     "img": {"src", "alt", "width", "height"},
     "ol": {"start"},
@@ -111,7 +111,8 @@ _CLEANER = nh3.Cleaner(
     attribute_filter=_same_site_images,
     url_schemes=set(URL_SCHEMES),
     filter_style_properties={"text-align"},  # what Markdown tables write for alignment
-    link_rel=None,  # no target= is allowed, so no rel is needed
+    tag_attribute_values={"a": {"target": {"_blank"}}},
+    link_rel="noopener noreferrer",  # a new tab may not reach back into the site
     strip_comments=True,
 )
 
@@ -144,16 +145,18 @@ def _defuse(text: str) -> str:
 
     That parser scans to the end of the text for every tag or comment that is never
     closed, so 20 KB of `<a <a <a` took 13 s. HTML comments are dropped (the
-    sanitizer would drop them anyway), and a `<` that no `>` closes before the next
-    `<`, or that opens a declaration, is written as text: what it would have opened
-    is no tag a tip needs, and the sanitizer sees the rest.
+    sanitizer would drop them anyway), and a `<` that would open a tag no `>` closes
+    before the next `<`, or a declaration, is written as text: what it would have
+    opened is no tag a tip needs, and the sanitizer sees the rest.
     """
     text = _without_comments(text)
     pieces = text.split("<")
     out = [pieces[0]]
     for piece in pieces[1:]:
-        opens_tag = piece[:1].isascii() and (piece[:1].isalpha() or piece[:1] == "/")
-        out.append(("<" if opens_tag and ">" in piece else "&lt;") + piece)
+        first = piece[:1]
+        opens = first.isascii() and (first.isalpha() or first in "/!?")
+        out.append("&lt;" if opens and (first in "!?" or ">" not in piece) else "<")
+        out.append(piece)
     return _close_links("".join(out))
 
 
@@ -286,8 +289,9 @@ def _line_of(body: str, needle: str) -> int:
     line that is unsafe on its own; else line 1 (the message still names the problem)."""
     lines = body.split("\n")
     folded = needle.lower()
-    for number, line in enumerate(lines, start=1):
-        if folded in unescape(line).lower():
+    span = folded.count("\n") + 1  # an attribute value may run over lines
+    for number in range(1, len(lines) + 1):
+        if folded in unescape("\n".join(lines[number - 1 : number - 1 + span])).lower():
             return number
     for number, line in enumerate(lines, start=1):
         if _MAY_HOLD_MARKUP.search(line) and _removals(line):

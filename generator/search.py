@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import html
 import logging
 import math
 import re
@@ -833,7 +834,7 @@ class Result:
             "score": self.score,
             "situations": list(self.situations),
             "techniques": list(self.techniques),
-            "snippet": self.snippet,
+            "snippet": self.snippet.replace(MARK, ""),  # plain text, as every field
             "phrases": list(self.phrases),
         }
 
@@ -871,7 +872,7 @@ class SearchResults:
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
-        """The `tipkb search --json` shape; snippets mark matches with ** (see MARK)."""
+        """The `tipkb search --json` shape: plain text in every field, no markup."""
         return {
             "query": self.query,
             "results": [r.to_json() for r in self.results],
@@ -962,15 +963,22 @@ def _matching_phrases(
 # ---------------------------------------------------------------------------
 # Snippets
 
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_MD_LINK = re.compile(r"(?<!\\)!?\[((?:[^\]\\]|\\.)*)\]\([^)]*\)")  # not `\[x\](y)`
 _MD_LINE = re.compile(r"(?m)^[ \t]{0,3}(?:#{1,6}|>|[-*+•]|\d{1,2}[.)])[ \t]+")
 
 
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>])")
+
+
 def plain_text(markdown: str) -> str:
-    """Markdown → one line of plain text (links keep their words)."""
+    """Markdown → one line of plain text (links keep their words; no tags, entities or
+    backslash escapes, which the importer writes for text such as `<b>` or `[x]`)."""
     text = _MD_LINK.sub(r"\1", markdown) if "](" in markdown else markdown
+    text = _HTML_TAG.sub("", text) if "<" in text else text
     text = _MD_LINE.sub("", text).replace("*", "").replace("_", "").replace("`", "")
-    return " ".join(text.split())
+    text = _MD_ESCAPE.sub(r"\1", text) if "\\" in text else text
+    return " ".join(html.unescape(text).split()) if "&" in text else " ".join(text.split())
 
 
 def snippet(text: str, words: frozenset[str], width: int = SNIPPET_CHARS) -> str:

@@ -144,8 +144,12 @@ def parse_tip(path: Path, raw: bytes) -> tuple[Tip | None, list[Problem]]:
         line = mark.line + 1 if mark else 1
         bad_line = fm_text.split("\n")[line - 1] if mark else ""
         return None, [Problem(path, line, f"invalid YAML: {_yaml_reason(err, bad_line)}")]
+    except yaml.reader.ReaderError as err:
+        line = fm_text[: err.position].count("\n") + 1
+        message = f"invalid YAML: the character U+{err.character:04X} is not allowed; delete it"
+        return None, [Problem(path, line, message)]
     except yaml.YAMLError as err:
-        return None, [Problem(path, 1, f"invalid YAML: {err}")]
+        return None, [Problem(path, 1, f"invalid YAML: {' '.join(str(err).split())}")]
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):

@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 import json
 import random
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from generator.search import (
     MARK,
     OPEN,
     Signatures,
+    plain_text,
     plan_index,
     related_tips,
     search,
@@ -201,6 +203,26 @@ def test_json_shape(index_dir: Path) -> None:
     first = data["results"][0]
     assert (first["url"], first["date"]) == ("tips/refund-stories/", "2024-01-16")
     assert json.loads(json.dumps(data)) == data
+
+
+def test_json_is_plain_text(index_dir: Path) -> None:
+    """Scripts get text, not markup: no MARK, tags, entities or backslash escapes."""
+    first = search(index_dir, "screaming caller", TAXONOMY).to_json()["results"][0]
+    assert MARK not in first["snippet"] and "caller" in first["snippet"]
+    for value in (first["title"], first["snippet"], *first["phrases"]):
+        assert not re.search(r"</?[a-z]+[ >]|&[a-z#0-9]+;|\\[\[\]*_`]", value), value
+
+
+@pytest.mark.parametrize(
+    ("markdown", "text"),
+    [
+        ("Type &lt;b&gt; and \\[x\\](y) *now*", "Type <b> and [x](y) now"),
+        ("An <em>editor's</em> [link](https://x.test)", "An editor's link"),
+        ("- a\n- b &amp; c", "a b & c"),
+    ],
+)
+def test_plain_text_has_no_markup(markdown: str, text: str) -> None:
+    assert plain_text(markdown) == text
 
 
 def test_snippets_mark_the_matching_words(index_dir: Path) -> None:
