@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: site test lint format eval bench golden serve clean
+.PHONY: site test lint format eval bench golden corpus serve clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tipkb needs Python >= 3.11")'
@@ -37,6 +37,9 @@ eval: $(STAMP)  ## tagging and search quality against the labelled sets
 
 golden: $(STAMP)  ## regenerate golden files (shows the diff; asks before overwriting)
 	$(BIN)/python -m tests.golden
+
+corpus: $(STAMP)  ## refresh the frozen copy of content/ that quality is measured on (asks first)
+	$(BIN)/python -m tests.corpus
 
 bench: $(STAMP)  ## speed and size benchmarks
 	$(BIN)/python -m benchmarks.run
