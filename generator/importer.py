@@ -77,7 +77,6 @@ from pathlib import Path
 from .content import TAXONOMY_FILE, TIPS_DIR, tip_paths
 from .errors import InputError, Problem
 from .model import SERIES_TOW, Source, Tip, slugify, tip_filename
-from .safety import unsafe_markup
 from .tipfile import dump_tip, read_tip, write_text_atomic
 
 log = logging.getLogger(__name__)
@@ -110,8 +109,17 @@ _RELATED = re.compile(r"^Did you like this post\b", re.I)
 _CLOSER = re.compile(r"^(?:Add a Comment|Leave a Reply|Comments are closed)\W*$", re.I)
 _PAGINATION_WORDS = frozenset({"«", "»", "‹", "›", "...", "…", "previous", "prev", "next"})
 _BULLET = re.compile(r"^[•·▪●◦‣∙]\s*")
-_TERMINAL = re.compile(r"(?:[.!?…\"”’')\]»]|https?://\S+)$")
-_SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s|$)")
+_TERMINAL_CHARS = tuple(".!?…\"”’')]»")
+_URL = re.compile(r"https?://\S")
+# Every pattern over a whole line stays linear on a line of 200 KB: no two unbounded
+# repeats that can both match the same text, and a run is matched from its start only
+# (the look-behind), possessively, so a failed match is not tried again inside the run.
+_SENTENCE_END = re.compile(r"(?<![.!?…])[.!?…]++[\"”’')\]]*+(?=\s|$)")
+# A scheme where Markdown takes a link (`](javascript:`), or HTML would if its `<` were not
+# escaped (`href=javascript:`); the text before it is not searched again for each one.
+_LINK_SCHEME = re.compile(
+    r"(?i)(\]\(\s*+|\b(?:href|src)\s*+=\s*+[\"']?\s*+)(javascript|vbscript|data)(\s*+):"
+)
 _PAGE_SUFFIX = re.compile(r"\s+[-–—]\s+Page\s+\d+$", re.I)
 
 
@@ -418,9 +426,12 @@ def escape_markdown(text: str) -> str:
     text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
     text = text.replace("<", "&lt;").replace(">", "&gt;")
     text = re.sub(r"^(#+)(\s|$)", r"\\\1\2", text)
-    if unsafe_markup(text):  # e.g. a Markdown link to a javascript: URL
-        text = re.sub(r"(?i)\b(javascript|vbscript|data)(\s*):", r"\1\2&#58;", text)
-    return text
+    return _LINK_SCHEME.sub(r"\1\2\3&#58;", text)  # `[x](javascript&#58;…)` is no link
+
+
+def _terminal(text: str) -> bool:
+    """Does the text end as a sentence (or a link) does?"""
+    return text.endswith(_TERMINAL_CHARS) or bool(_URL.search(text.rpartition(" ")[2]))
 
 
 def _markdown(blocks: Sequence[_Block]) -> str:
@@ -454,7 +465,7 @@ def first_sentences(text: str, least: int = 120, most: int = 300) -> str:
 def _with_ellipsis(blocks: list[_Block]) -> list[_Block]:
     """Mark a text that stops mid-sentence, as an excerpt does."""
     kind, items = blocks[-1]
-    if _TERMINAL.search(items[-1]):
+    if _terminal(items[-1]):
         return blocks
     return [*blocks[:-1], (kind, (*items[:-1], items[-1].rstrip(" ,;:–—-") + "…"))]
 
@@ -564,7 +575,7 @@ def _ending(
     title_line = lines[span.title]
     kind = "full" if span.posted is not None else "excerpt"
     problems = []
-    if span.open and (not blocks or not _TERMINAL.search(blocks[-1][1][-1])):
+    if span.open and (not blocks or not _terminal(blocks[-1][1][-1])):
         cut_at = next((ln for ln in reversed(lines) if ln.kind != BLANK), title_line)
         blocks = _complete_part(blocks) if blocks else []
         kind, kept = "excerpt", "kept its complete part as an excerpt" if blocks else "skipped"
