@@ -36,5 +36,9 @@ class InputError(TipkbError):
     """A file named on the command line is missing or unreadable."""
 
 
+class QueryError(TipkbError):
+    """A search query that cannot be searched: empty, only common words, or far too long."""
+
+
 class BuildError(TipkbError):
     """A build step (MkDocs, the search index) failed."""
