@@ -17,7 +17,8 @@ class Problem:
 
     def __str__(self) -> str:
         prefix = "" if self.level == "error" else "warning: "
-        return f"{self.path}:{self.line}: {prefix}{self.message}"
+        where = f"{self.path}:{self.line}" if self.line else str(self.path)  # 0: the whole file
+        return f"{where}: {prefix}{self.message}"
 
 
 class TipkbError(Exception):
@@ -34,6 +35,15 @@ class ContentError(TipkbError):
 
 class InputError(TipkbError):
     """A file named on the command line is missing or unreadable."""
+
+
+class UnreadableError(InputError):
+    """A file that is not read: not a regular file, a symbolic link, too large, or unopenable."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")
 
 
 class QueryError(TipkbError):

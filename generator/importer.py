@@ -75,13 +75,14 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from .content import TAXONOMY_FILE, TIPS_DIR, tip_paths
-from .errors import InputError, Problem
+from .errors import InputError, Problem, UnreadableError
 from .model import SERIES_TOW, Source, Tip, slugify, tip_filename
-from .tipfile import dump_tip, read_tip, write_text_atomic
+from .tipfile import dump_tip, read_file, read_tip, write_text_atomic
 
 log = logging.getLogger(__name__)
 
 TOW_CATEGORY = "customer service tip of the week"
+MAX_PAGE_BYTES = 20_000_000  # a scraped page is text of a few hundred KB at most
 
 # --- lines -------------------------------------------------------------------------------
 
@@ -860,12 +861,9 @@ def read_pages(pages: Sequence[Path]) -> list[tuple[Path, str]]:
     texts, errors = [], []
     for path in pages:
         try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            errors.append(f"{path}: page not found")
-            continue
-        except OSError as err:
-            errors.append(f"{path}: cannot read page: {err.strerror or err}")
+            raw = read_file(path, MAX_PAGE_BYTES, follow_symlinks=True)
+        except UnreadableError as err:
+            errors.append(str(err))
             continue
         try:
             texts.append((path, raw.decode("utf-8-sig")))

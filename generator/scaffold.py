@@ -56,7 +56,7 @@ def new_tip(
         raise TipkbError(
             f"title {title!r} has no letters or digits to make an address from; choose another title"
         )
-    content = load_content(content_dir)
+    content = load_content(content_dir, allow_empty=True)  # the first tip is welcome
     for tip in content.tips:
         if tip.slug == slug or tip.title.casefold() == title.casefold():
             raise TipkbError(

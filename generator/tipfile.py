@@ -8,6 +8,7 @@ folder can be checked in one pass.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import re
 import stat
@@ -18,7 +19,7 @@ from typing import Any
 import frontmatter
 import yaml
 
-from .errors import Problem
+from .errors import Problem, UnreadableError
 from .model import Phrase, Tip
 from .safety import unsafe_markup
 from .schema import FIELD_NAMES, FIELDS, FieldError
@@ -104,15 +105,61 @@ class YAMLHandler(frontmatter.YAMLHandler):
 HANDLER = YAMLHandler()
 
 
+def read_file(path: Path, limit: int = MAX_BYTES, *, follow_symlinks: bool = False) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, else UnreadableError.
+
+    Opened without blocking (a FIFO would wait for a writer forever) and, unless
+    `follow_symlinks`, without following a symbolic link; checked with fstat after
+    opening (what was opened is what is checked) and before reading: no more than
+    limit + 1 bytes are ever read, from a device or a file still growing.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow_symlinks else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as err:
+        raise UnreadableError(path, _open_failure(path, err)) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableError(
+                path, "not a regular file; replace it by a text file or remove it"
+            )
+        data = b"" if info.st_size > limit else _read_at_most(fd, limit + 1)
+    except OSError as err:
+        raise UnreadableError(path, f"cannot read file ({err.strerror or err})") from None
+    finally:
+        os.close(fd)
+    size = max(info.st_size, len(data))
+    if size > limit:
+        raise UnreadableError(path, f"file is {_size(size)}; it must be under {_size(limit)}")
+    return data
+
+
+def _read_at_most(fd: int, n: int) -> bytes:
+    chunks: list[bytes] = []
+    while n > 0 and (chunk := os.read(fd, min(n, 1 << 20))):
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def _open_failure(path: Path, err: OSError) -> str:
+    if err.errno == errno.ELOOP and path.is_symlink():
+        return "is a symbolic link, which tipkb does not follow; put the file itself here"
+    if err.errno == errno.ENOENT:
+        return "file not found"
+    return f"cannot read file ({err.strerror or err})"
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n // 1000} KB"
+
+
 def decode(path: Path, raw: bytes) -> tuple[str | None, list[Problem]]:
     """Bytes → text with Unix line ends, or a problem naming the bad line."""
     if len(raw) > MAX_BYTES:
         return None, [
-            Problem(
-                path,
-                1,
-                f"file is {len(raw) // 1000} KB; a tip must be under {MAX_BYTES // 1000} KB",
-            )
+            Problem(path, 0, f"file is {_size(len(raw))}; it must be under {_size(MAX_BYTES)}")
         ]
     try:
         text = raw.decode("utf-8-sig")
@@ -204,11 +251,11 @@ def _body_line(lines: dict[str, int]) -> int:
 
 
 def read_tip(path: Path) -> tuple[Tip | None, list[Problem]]:
-    """Read and parse one tip file."""
+    """Read and parse one tip file; a file that is not read is a problem of the whole file."""
     try:
-        raw = path.read_bytes()
-    except OSError as err:
-        return None, [Problem(path, 1, f"cannot read file: {err.strerror}")]
+        raw = read_file(path)
+    except UnreadableError as err:
+        return None, [Problem(path, 0, err.reason)]
     return parse_tip(path, raw)
 
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from generator.importer import escape_markdown, import_pages
 
+HERE = Path(__file__).parent
+BASE = HERE / "fixtures" / "base"  # one valid tip and a taxonomy
 LONG = 200_000  # characters on one line: a quadratic pattern takes minutes on it
 SECONDS = 5.0  # what the slowest case may take; a linear one takes well under one
 
@@ -57,3 +64,128 @@ def test_a_long_line_is_imported_in_linear_time(tmp_path: Path, pattern: str, sh
 )
 def test_link_schemes_are_escaped_prose_is_not(text: str, escaped: str) -> None:
     assert escape_markdown(text) == escaped
+
+
+# --- tipkb as a user runs it -------------------------------------------------------------
+
+
+def tipkb(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """A real process, in its own folder (for build/): the exit code, and no traceback."""
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=cwd,
+    )
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def base_content(tmp_path: Path) -> Path:
+    content = tmp_path / "content"
+    shutil.copytree(BASE, content)
+    return content
+
+
+# --- files that are not plain files ---------------------------------------------------------
+
+
+def _sparse(size: int) -> Callable[[Path], None]:
+    """A file of `size` bytes that takes no disk space."""
+
+    def make(path: Path) -> None:
+        path.touch()
+        os.truncate(path, size)
+
+    return make
+
+
+def _outside(path: Path) -> None:
+    secret = path.parent.parent.parent / "secret.md"
+    secret.write_text("---\ntitle: Secret\nslug: secret\n---\n\nNot for the site.\n")
+    path.symlink_to(secret)
+
+
+SPECIAL: dict[str, tuple[Callable[[Path], None], str]] = {
+    "fifo": (os.mkfifo, "not a regular file; "),
+    "folder": (Path.mkdir, "not a regular file; "),
+    "link to /dev/zero": (lambda p: p.symlink_to("/dev/zero"), "is a symbolic link, which"),
+    "link outside content": (_outside, "is a symbolic link, which"),
+    "dangling link": (lambda p: p.symlink_to(p.parent / "nowhere"), "is a symbolic link, which"),
+    "1.5 GB": (_sparse(1_500_000_000), "file is 1500.0 MB; "),
+}
+
+
+@pytest.mark.parametrize("where", ["tips/undated-odd.md", "taxonomy.yml"])
+@pytest.mark.parametrize("kind", sorted(SPECIAL))
+def test_check_refuses_what_is_not_a_plain_file(tmp_path: Path, kind: str, where: str) -> None:
+    content = base_content(tmp_path)
+    target = content / where
+    target.unlink(missing_ok=True)
+    make, message = SPECIAL[kind]
+    make(target)
+    start = time.perf_counter()
+    result = tipkb(tmp_path, "check", "--content", content)
+    assert time.perf_counter() - start < 10
+    assert result.returncode == 1
+    assert f"{target}: {message}" in result.stderr
+
+
+def test_a_linked_tips_folder_is_refused(tmp_path: Path) -> None:
+    content = base_content(tmp_path)
+    (content / "tips").rename(tmp_path / "elsewhere")
+    (content / "tips").symlink_to(tmp_path / "elsewhere")
+    result = tipkb(tmp_path, "check", "--content", content)
+    assert result.returncode == 1
+    assert f"{content}/tips: is a symbolic link" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (os.mkfifo, "not a regular file; "),
+        (lambda p: p.symlink_to("/dev/zero"), "not a regular file; "),
+        (_sparse(30_000_000), "file is 30.0 MB; "),
+        (lambda p: None, "file not found"),
+    ],
+    ids=["fifo", "link to /dev/zero", "30 MB", "missing"],
+)
+def test_import_refuses_a_page_that_is_not_a_plain_file(
+    tmp_path: Path, make: Callable[[Path], None], message: str
+) -> None:
+    content = base_content(tmp_path)
+    page = tmp_path / "page.txt"
+    make(page)
+    result = tipkb(tmp_path, "import", "--content", content, page)
+    assert result.returncode == 1
+    assert f"error: {page}: {message}" in result.stderr
+    assert sorted(p.name for p in (content / "tips").iterdir()) == ["2025-01-07-base-tip.md"]
+
+
+# --- content without tips -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["check", "build"])
+@pytest.mark.parametrize("tips", ["missing", "empty", "other files only"])
+def test_content_without_tips_is_an_error(tmp_path: Path, tips: str, command: str) -> None:
+    content = base_content(tmp_path)
+    shutil.rmtree(content / "tips")
+    if tips != "missing":
+        (content / "tips").mkdir()
+    if tips == "other files only":
+        (content / "tips" / "notes.txt").write_text("not a tip\n")
+    site = tmp_path / "site"
+    args = ["--site", site] if command == "build" else []
+    result = tipkb(tmp_path, command, "--content", content, *args)
+    assert result.returncode == 1
+    assert f"{content}/tips: no tips found; " in result.stderr
+    assert not site.exists()
+
+
+def test_the_first_tip_of_an_empty_content_folder_can_be_started(tmp_path: Path) -> None:
+    content = base_content(tmp_path)
+    shutil.rmtree(content / "tips")
+    result = tipkb(tmp_path, "new", "--content", content, "--date", "2025-03-04", "First tip")
+    assert result.returncode == 0, result.stderr
+    assert (content / "tips" / "2025-03-04-first-tip.md").is_file()
