@@ -21,6 +21,7 @@ import yaml
 
 from .errors import Problem, UnreadableError
 from .model import Phrase, Tip
+from .nesting import too_deep
 from .safety import unsafe_markup
 from .schema import FIELD_NAMES, FIELDS, FieldError
 
@@ -48,27 +49,57 @@ SafeLoader.yaml_implicit_resolvers = {
 }
 
 
-class AliasError(yaml.MarkedYAMLError):
+MAX_YAML_DEPTH = 10  # a tip's front matter nests 5 deep (phrases → phrase → situations → id)
+
+
+class RefusedYAML(yaml.MarkedYAMLError):
+    """Valid YAML that tipkb refuses; `problem` says why and what to write instead."""
+
+
+class AliasError(RefusedYAML):
     """An alias (*name) in front matter: never needed, and the way to a YAML bomb."""
 
 
-def _reject_aliases(node: yaml.Node, seen: set[int] | None = None) -> None:
-    # An alias shows up as a node reached twice; stopping at the first repeat
-    # keeps this linear even for a "billion laughs" document.
-    seen = set() if seen is None else seen
-    if id(node) in seen:
-        raise AliasError(
-            problem="YAML aliases (*name) are not allowed; write the value out",
-            problem_mark=node.start_mark,
-        )
-    seen.add(id(node))
-    children: list[yaml.Node] = []
+class DepthError(RefusedYAML):
+    """Values nested far deeper than any field needs: later stages would recurse past the limit."""
+
+
+def _reject_aliases(node: yaml.Node) -> None:
+    """An alias shows up as a node reached twice; stopping at the first repeat
+    keeps this linear even for a "billion laughs" document."""
+    seen: set[int] = set()
+    todo = [node]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            raise AliasError(
+                problem="YAML aliases (*name) are not allowed; write the value out",
+                problem_mark=node.start_mark,
+            )
+        seen.add(id(node))
+        todo += _children(node)
+
+
+def _reject_deep(node: yaml.Node) -> None:
+    """Walk the collections level by level (no recursion); refuse one nested too deep."""
+    level, depth = [node], 1
+    while level:
+        if depth > MAX_YAML_DEPTH:
+            raise DepthError(
+                problem=f"values nested more than {MAX_YAML_DEPTH} levels deep; no field "
+                "needs more than 5: check the brackets and indentation",
+                problem_mark=level[0].start_mark,
+            )
+        level = [c for n in level for c in _children(n) if not isinstance(c, yaml.ScalarNode)]
+        depth += 1
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
-        children = node.value
-    elif isinstance(node, yaml.MappingNode):
-        children = [n for pair in node.value for n in pair]
-    for child in children:
-        _reject_aliases(child, seen)
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
 
 
 def compose_yaml(text: str) -> tuple[Any, yaml.Node | None]:
@@ -78,8 +109,9 @@ def compose_yaml(text: str) -> tuple[Any, yaml.Node | None]:
         node = loader.get_single_node()
         if node is None:
             return None, None
-        if "*" in text:  # no alias without a '*': skip the walk on ordinary files
+        if "*" in text:  # no alias without a '*': skip that walk on ordinary files
             _reject_aliases(node)
+        _reject_deep(node)
         return loader.construct_document(node), node
     finally:
         loader.dispose()
@@ -184,6 +216,10 @@ def parse_tip(path: Path, raw: bytes) -> tuple[Tip | None, list[Problem]]:
         fm_text, body = HANDLER.split(text)
     except ValueError:
         return None, [Problem(path, 1, "front matter is not closed; add a '---' line after it")]
+    deep = too_deep(body)
+    if deep is not None:  # before the YAML is even read: a file that can never be built
+        line, message = deep
+        return None, [Problem(path, text[: len(text) - len(body)].count("\n") + line, message)]
     try:
         meta, key_lines = load_yaml(fm_text)
     except yaml.MarkedYAMLError as err:
@@ -207,7 +243,7 @@ def parse_tip(path: Path, raw: bytes) -> tuple[Tip | None, list[Problem]]:
 
 
 def _yaml_reason(err: yaml.MarkedYAMLError, line: str) -> str:
-    if isinstance(err, AliasError):
+    if isinstance(err, RefusedYAML):
         return str(err.problem)
     if "\t" in line:
         return "tabs are not allowed in YAML; indent with spaces"

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from generator.importer import escape_markdown, import_pages
+from generator.nesting import MAX_PREFIX
+from generator.tipfile import parse_tip
 
 HERE = Path(__file__).parent
 BASE = HERE / "fixtures" / "base"  # one valid tip and a taxonomy
@@ -189,3 +191,73 @@ def test_the_first_tip_of_an_empty_content_folder_can_be_started(tmp_path: Path)
     result = tipkb(tmp_path, "new", "--content", content, "--date", "2025-03-04", "First tip")
     assert result.returncode == 0, result.stderr
     assert (content / "tips" / "2025-03-04-first-tip.md").is_file()
+
+
+# --- nesting ------------------------------------------------------------------------------
+
+DEPTH = 500
+NESTED_BODIES = {
+    "list by 2 spaces": "\n".join("  " * i + "- item" for i in range(DEPTH)),
+    "list by 4 spaces": "\n".join("    " * i + "- item" for i in range(DEPTH)),
+    "list on one line": "- " * DEPTH + "item",
+    "numbered list on one line": "1. " * DEPTH + "item",
+    "quote": ">" * DEPTH + " deep",
+    "quoted list": "> - " * DEPTH + "deep",
+}
+HEAD = "---\ntitle: Deep\nslug: deep\n---\n\nStart.\n\n"  # the nesting starts on line 8
+
+
+@pytest.mark.parametrize("shape", sorted(NESTED_BODIES))
+def test_a_deeply_nested_body_is_refused_at_its_line(shape: str) -> None:
+    body = NESTED_BODIES[shape]
+    tip, problems = parse_tip(Path("deep.md"), (HEAD + body + "\n").encode())
+    prefix = [len(line.rsplit(" ", 1)[0]) + 1 for line in body.split("\n")]  # before the word
+    first_too_deep = next(n for n, width in enumerate(prefix) if width > MAX_PREFIX)
+    assert tip is None
+    assert [str(p).split(" (")[0] for p in problems] == [
+        f"deep.md:{8 + first_too_deep}: lists or quotes nested too deeply"
+    ]
+
+
+NESTED_YAML = {
+    "title in brackets": ("title: " + "[" * DEPTH + "]" * DEPTH, 2),
+    "title in braces": ("title: " + "{a: " * DEPTH + "1" + "}" * DEPTH, 2),
+    "phrases as block lists": (
+        "phrases:\n" + "\n".join(" " * i + "-" for i in range(1, DEPTH)) + " x",
+        12,  # the 11th level: the mapping is the 1st, `phrases:` the 2nd
+    ),
+    "situations at 1000, libyaml's own limit": ("situations: " + "[" * 1000 + "]" * 1000, 2),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(NESTED_YAML))
+def test_deeply_nested_front_matter_is_refused_at_its_line(shape: str) -> None:
+    yaml_text, line = NESTED_YAML[shape]
+    text = f"---\n{yaml_text}\nslug: deep\n---\n\nBody.\n"
+    tip, problems = parse_tip(Path("deep.md"), text.encode())
+    assert tip is None
+    assert len(problems) == 1
+    assert str(problems[0]).startswith(f"deep.md:{line}: invalid YAML: ")
+    assert "nest" in problems[0].message
+
+
+def test_a_deeply_nested_taxonomy_is_refused(tmp_path: Path) -> None:
+    content = base_content(tmp_path)
+    path = content / "taxonomy.yml"
+    path.write_text("situations:\n  - id: a\n    synonyms: " + "[" * 50 + "]" * 50 + "\n")
+    result = tipkb(tmp_path, "check", "--content", content)
+    assert result.returncode == 1
+    assert f"{path}:3: invalid YAML: values nested more than 10 levels deep" in result.stderr
+
+
+@pytest.mark.slow
+def test_nesting_at_the_limit_builds(tmp_path: Path) -> None:
+    content = base_content(tmp_path)
+    deepest = MAX_PREFIX // 4  # a list nested by 4 spaces, its last line just at the limit
+    body = "\n".join("    " * i + f"- level {i}" for i in range(deepest))
+    (content / "tips" / "undated-deep.md").write_text(
+        HEAD + body + "\n" + ">" * (MAX_PREFIX - 1) + " q\n"
+    )
+    result = tipkb(tmp_path, "build", "--content", content, "--site", tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "site" / "tips" / "deep" / "index.html").is_file()
