@@ -34,6 +34,30 @@ _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ch
 class SafeLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe YAML that keeps dates as text, so `2025-13-45` gets our own message."""
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """PyYAML's, with a value it cannot make (`!!int x`, a number of 5,000 digits)
+        refused at its line instead of escaping as a ValueError."""
+        try:
+            value = super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError, KeyError) as err:
+            raise ValueYAMLError(
+                problem=_value_problem(node, err), problem_mark=node.start_mark
+            ) from None
+        if isinstance(value, int) and len(node.value) > MAX_DIGITS:  # str() of it may fail
+            raise ValueYAMLError(problem=_value_problem(node, None), problem_mark=node.start_mark)
+        return value
+
+
+MAX_DIGITS = 100  # a longer number is a mistake, or text that needs quotes
+
+
+def _value_problem(node: yaml.Node, err: Exception | None) -> str:
+    text = str(node.value)
+    shown = text[:20] + ("…" if len(text) > 20 else "")
+    if err is None or "integer string conversion" in str(err):
+        return f"the number {shown} has {len(text)} digits; put it in quotes if it is text"
+    return f"{shown!r} is not a valid {node.tag.rsplit(':', 1)[-1]}; put it in quotes if it is text"
+
 
 _BOOL = "tag:yaml.org,2002:bool"
 _TRUE_FALSE = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
@@ -54,6 +78,10 @@ MAX_YAML_DEPTH = 10  # a tip's front matter nests 5 deep (phrases → phrase →
 
 class RefusedYAML(yaml.MarkedYAMLError):
     """Valid YAML that tipkb refuses; `problem` says why and what to write instead."""
+
+
+class ValueYAMLError(RefusedYAML):
+    """A value YAML cannot make: a number too long, or a tag its text does not fit."""
 
 
 class AliasError(RefusedYAML):

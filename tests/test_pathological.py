@@ -261,3 +261,38 @@ def test_nesting_at_the_limit_builds(tmp_path: Path) -> None:
     result = tipkb(tmp_path, "build", "--content", content, "--site", tmp_path / "site")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site" / "tips" / "deep" / "index.html").is_file()
+
+
+# --- values YAML makes that field parsing did not expect -------------------------------------
+
+ODD_VALUES = [
+    ("title", "1" * 5000, "the number 11111111111111111111… has 5000 digits; put it in quotes"),
+    ("summary", "0x" + "f" * 5000, "has 5002 digits; put it in quotes"),
+    ("summary", "!!int " + "9" * 5000, "has 5000 digits"),
+    ("title", ".nan", "title: nan is a number, not text; put it in quotes"),
+    ("title", "-.inf", "title: -inf is a number, not text"),
+    ("summary", "!!float abc", "'abc' is not a valid float; put it in quotes"),
+    ("summary", "!!bool maybe", "'maybe' is not a valid bool"),
+    ("date", "!!timestamp 2025-13-45", "'2025-13-45' is not a valid timestamp"),
+    ("date", "2025-13-45", "date: '2025-13-45' is not a real date"),
+    ("date", "[2025-01-01]", "date: ['2025-01-01'] is not a real date"),
+    ("title", "!!binary aGVsbG8=", "title: must be text"),
+    ("situations", "[upset-customer, null]", "situations: has an empty item"),
+    ("phrases", "[{text: null}]", "phrases: has an empty item"),
+    ("series", "x" * 5000, "not 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…"),
+    ("draft", "[" * 9 + "]" * 9, "draft: must be true or false, not [[[[[[[[[]]]]]]]]]"),
+    ("[a, b]", "x", "invalid YAML: found unhashable key"),
+    ("title", "!!python/object:os.system x", "invalid YAML: could not determine a constructor"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), ODD_VALUES)
+def test_an_odd_yaml_value_is_a_message_at_its_line(field: str, value: str, message: str) -> None:
+    lines = [f"{field}: {value}", "slug: odd"] + ([] if field == "title" else ["title: Odd"])
+    text = "---\n" + "\n".join(lines) + "\n---\n\nBody.\n"
+    tip, problems = parse_tip(Path("odd.md"), text.encode())
+    assert tip is None
+    assert len(problems) == 1
+    assert str(problems[0]).startswith("odd.md:2: ")
+    assert message in problems[0].message
+    assert len(problems[0].message) < 200
