@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .cache import Cache, file_key
 from .errors import ContentError, Problem
+from .files import remove_leftovers
 from .model import Content, Taxonomy, Tip
 from .taxonomy import did_you_mean, load_taxonomy
 from .tipfile import read_tip
@@ -39,6 +40,7 @@ def check_content(
     """
     if not root.is_dir():
         raise ContentError([Problem(root, 0, "content folder not found; pass --content DIR")])
+    remove_leftovers(root / TIPS_DIR)  # of a write that was killed: `tipkb import`, `tag --write`
     taxonomy, problems = load_taxonomy(root / TAXONOMY_FILE)
     taxonomy_ok = not any(p.level == "error" for p in problems)
     paths, folder_problems = _tip_files(root, allow_empty)

@@ -67,6 +67,7 @@ import hashlib
 import itertools
 import json
 import logging
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -76,8 +77,9 @@ from pathlib import Path
 
 from .content import TAXONOMY_FILE, TIPS_DIR, tip_paths
 from .errors import InputError, Problem, UnreadableError
+from .files import read_file, remove_leftovers, stage
 from .model import SERIES_TOW, Source, Tip, slugify, tip_filename
-from .tipfile import dump_tip, read_file, read_tip, write_text_atomic
+from .tipfile import dump_tip, read_tip
 
 log = logging.getLogger(__name__)
 
@@ -885,17 +887,40 @@ def _tagger(content_dir: Path) -> tuple[Callable[[Tip], Tip], list[Problem]]:
     return (lambda tip: tag_tip(tip, taxonomy)), problems
 
 
-def _write(change: Change, tag: Callable[[Tip], Tip]) -> None:
-    text = dump_tip(tag(change.tip))
-    if not (change.path.exists() and change.path.read_text(encoding="utf-8") == text):
-        write_text_atomic(change.path, text)
-    if change.old_path is not None and change.old_path != change.path:
-        change.old_path.unlink(missing_ok=True)
-    log.debug("%s %s", change.action, change.path)
+def _write_all(changes: Sequence[Change], tag: Callable[[Tip], Tip]) -> None:
+    """Write every entry or none: each file is staged beside its target first, and only
+    when all are staged are they renamed into place (renames need no space and are
+    atomic). If anything fails before, the staged files are removed and tips/ is as it was.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for change in changes:
+            text = dump_tip(tag(change.tip))
+            if not _holds(change.path, text):
+                staged.append((stage(change.path, text.encode("utf-8")), change.path))
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
+    for change in changes:
+        if change.old_path is not None and change.old_path != change.path:
+            change.old_path.unlink(missing_ok=True)
+        log.debug("%s %s", change.action, change.path)
+
+
+def _holds(path: Path, text: str) -> bool:
+    """Does the file already hold exactly this text?"""
+    try:
+        return read_file(path) == text.encode("utf-8")
+    except UnreadableError:
+        return False
 
 
 def import_pages(pages: Sequence[Path], content_dir: Path, *, force: bool = False) -> ImportReport:
     """Parse every page, merge duplicates, compare with content_dir/tips, then write."""
+    remove_leftovers(content_dir / TIPS_DIR)
     warnings: list[Problem] = []
     posts: list[Post] = []
     for path, text in read_pages(pages):
@@ -909,8 +934,7 @@ def import_pages(pages: Sequence[Path], content_dir: Path, *, force: bool = Fals
     if writing:
         tag, problems = _tagger(content_dir)
         warnings += problems
-        for change in writing:
-            _write(change, tag)
+        _write_all(writing, tag)
     for change in changes:
         if change.action == SKIPPED:
             warnings.append(

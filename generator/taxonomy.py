@@ -24,8 +24,9 @@ import yaml
 
 from . import rules
 from .errors import Problem, UnreadableError
+from .files import read_file
 from .model import SLUG_RE, Taxonomy, Term
-from .tipfile import compose_yaml, decode, read_file
+from .tipfile import compose_yaml, decode
 
 VOCABULARIES = ("situations", "techniques")
 TERM_KEYS = {"id", "label", "description", "synonyms", "rules"}

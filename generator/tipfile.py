@@ -8,11 +8,7 @@ folder can be checked in one pass.
 from __future__ import annotations
 
 import dataclasses
-import errno
-import os
 import re
-import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +16,11 @@ import frontmatter
 import yaml
 
 from .errors import Problem, UnreadableError
+from .files import MAX_BYTES, read_file, size_text, write_bytes_atomic
 from .model import Phrase, Tip
 from .nesting import too_deep
 from .safety import unsafe_markup
 from .schema import FIELD_NAMES, FIELDS, FieldError
-
-MAX_BYTES = 2_000_000  # a tip is a page of text; anything larger is a mistake
-
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: check stays fast
 
@@ -165,61 +159,13 @@ class YAMLHandler(frontmatter.YAMLHandler):
 HANDLER = YAMLHandler()
 
 
-def read_file(path: Path, limit: int = MAX_BYTES, *, follow_symlinks: bool = False) -> bytes:
-    """The bytes of a regular file of at most `limit` bytes, else UnreadableError.
-
-    Opened without blocking (a FIFO would wait for a writer forever) and, unless
-    `follow_symlinks`, without following a symbolic link; checked with fstat after
-    opening (what was opened is what is checked) and before reading: no more than
-    limit + 1 bytes are ever read, from a device or a file still growing.
-    """
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow_symlinks else os.O_NOFOLLOW)
-    try:
-        fd = os.open(path, flags)
-    except OSError as err:
-        raise UnreadableError(path, _open_failure(path, err)) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UnreadableError(
-                path, "not a regular file; replace it by a text file or remove it"
-            )
-        data = b"" if info.st_size > limit else _read_at_most(fd, limit + 1)
-    except OSError as err:
-        raise UnreadableError(path, f"cannot read file ({err.strerror or err})") from None
-    finally:
-        os.close(fd)
-    size = max(info.st_size, len(data))
-    if size > limit:
-        raise UnreadableError(path, f"file is {_size(size)}; it must be under {_size(limit)}")
-    return data
-
-
-def _read_at_most(fd: int, n: int) -> bytes:
-    chunks: list[bytes] = []
-    while n > 0 and (chunk := os.read(fd, min(n, 1 << 20))):
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
-
-
-def _open_failure(path: Path, err: OSError) -> str:
-    if err.errno == errno.ELOOP and path.is_symlink():
-        return "is a symbolic link, which tipkb does not follow; put the file itself here"
-    if err.errno == errno.ENOENT:
-        return "file not found"
-    return f"cannot read file ({err.strerror or err})"
-
-
-def _size(n: int) -> str:
-    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n // 1000} KB"
-
-
 def decode(path: Path, raw: bytes) -> tuple[str | None, list[Problem]]:
     """Bytes → text with Unix line ends, or a problem naming the bad line."""
     if len(raw) > MAX_BYTES:
         return None, [
-            Problem(path, 0, f"file is {_size(len(raw))}; it must be under {_size(MAX_BYTES)}")
+            Problem(
+                path, 0, f"file is {size_text(len(raw))}; it must be under {size_text(MAX_BYTES)}"
+            )
         ]
     try:
         text = raw.decode("utf-8-sig")
@@ -365,30 +311,6 @@ def dump_tip(tip: Tip) -> str:
 def write_text_atomic(path: Path, text: str) -> None:
     """Write a file so a reader never sees it half-written."""
     write_bytes_atomic(path, text.encode("utf-8"))
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, _mode_for(path))  # mkstemp's 0600 would hide the file from others
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _mode_for(path: Path) -> int:
-    """The file's own permissions if it exists, else what a new file gets under the umask."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 def write_tip(path: Path, tip: Tip) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from generator import files, importer
 from generator.importer import escape_markdown, import_pages
 from generator.nesting import MAX_PREFIX
 from generator.tipfile import parse_tip
@@ -296,3 +298,58 @@ def test_an_odd_yaml_value_is_a_message_at_its_line(field: str, value: str, mess
     assert str(problems[0]).startswith("odd.md:2: ")
     assert message in problems[0].message
     assert len(problems[0].message) < 200
+
+
+# --- what killed writes leave ---------------------------------------------------------------
+
+
+def _leftovers(tips: Path) -> tuple[Path, Path, Path]:
+    """A killed write's temporary file, one being written now, and an editor's dotfile."""
+    old = tips / ".2025-01-07-base-tip.md.k2j4_x9a.tmp"
+    fresh = tips / ".undated-new.md.abcdefgh.tmp"
+    own = tips / ".notes.tmp"
+    for path in (old, fresh, own):
+        path.write_text("half a tip")
+    past = time.time() - 3600
+    os.utime(old, (past, past))
+    os.utime(own, (past, past))
+    return old, fresh, own
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["check"], ["build", "--site", "site"], ["tag", "--write"], ["search", "tip"], ["import"]],
+    ids=lambda c: c[0],
+)
+def test_the_next_run_removes_what_a_killed_write_left(tmp_path: Path, command: list[str]) -> None:
+    content = base_content(tmp_path)
+    old, fresh, own = _leftovers(content / "tips")
+    if command == ["import"]:
+        page = tmp_path / "page.txt"
+        page.write_text("Header\n\nA Title – 7/8/14\n\nPosted on in Tips\n\nStart.\n")
+        command = ["import", str(page)]
+    result = tipkb(tmp_path, command[0], "--content", content, *command[1:])
+    assert result.returncode == 0, result.stderr
+    assert f"removed {old}, left by an interrupted write" in result.stdout
+    assert not old.exists()
+    assert fresh.exists()  # perhaps another tipkb writing it right now
+    assert own.exists()  # not named as our writes name their files
+
+
+def test_import_writes_every_entry_or_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    content = base_content(tmp_path)
+    before = {p.name: p.read_bytes() for p in (content / "tips").iterdir()}
+    real_stage, staged = files.stage, []
+
+    def stage_until_the_disk_is_full(path: Path, data: bytes) -> Path:
+        if len(staged) == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        staged.append(path)
+        return real_stage(path, data)
+
+    monkeypatch.setattr(importer, "stage", stage_until_the_disk_is_full)
+    pages = sorted((HERE / "fixtures").glob("*.txt"))  # 43 entries
+    with pytest.raises(OSError, match="No space left"):
+        import_pages(pages, content)
+    assert len(staged) == 3
+    assert {p.name: p.read_bytes() for p in (content / "tips").iterdir()} == before
