@@ -32,7 +32,7 @@ from typing import TypeVar
 from . import workers
 from .cache import Cache
 from .content import load_content
-from .errors import BuildError
+from .errors import BuildError, OutputError
 from .model import Content, Tip
 from .pages import Site, WriteStats, render_pages, visible_tips, write_pages
 from .render import Settings, build_site, mkdocs_records
@@ -143,7 +143,10 @@ def _stage(
 ) -> T:
     """Run one stage, log `name: what (seconds)` and record its time."""
     start = time.perf_counter()
-    result = run()
+    try:
+        result = run()
+    except OSError as err:  # read-only, disk full, a file where a folder goes
+        raise OutputError.from_os(err, f"the {name} stage failed") from err
     gc.freeze()  # see _long_lived
     seconds = time.perf_counter() - start
     stages.append((name, seconds))

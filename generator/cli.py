@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .errors import ContentError, TipkbError
+from .errors import ContentError, TipkbError, describe_os_error
 
 DEFAULT_CACHE = Path("build") / "cache" / "content.pickle"  # beside the search index
 
@@ -318,3 +318,7 @@ def main() -> None:
         sys.exit(err.exit_code)
     except click.exceptions.Exit as err:
         sys.exit(err.exit_code)
+    except OSError as err:  # the last resort: a path and what the system said, no traceback
+        path, reason = describe_os_error(err)
+        click.echo(f"error: {path}: {reason}", err=True)
+        sys.exit(1)

@@ -52,3 +52,18 @@ class QueryError(TipkbError):
 
 class BuildError(TipkbError):
     """A build step (MkDocs, the search index) failed."""
+
+
+class OutputError(TipkbError):
+    """A file or folder cannot be written: read-only, disk full, or a file where a folder goes."""
+
+    @classmethod
+    def from_os(cls, err: OSError, what: str) -> OutputError:
+        """`path: what failed (errno text)`."""
+        return cls(f"{describe_os_error(err)[0]}: {what} ({describe_os_error(err)[1]})")
+
+
+def describe_os_error(err: OSError) -> tuple[str, str]:
+    """(the path or paths an OSError names, its errno text), for a message."""
+    paths = " → ".join(str(p) for p in (err.filename, err.filename2) if p is not None)
+    return paths or "(no path)", err.strerror or str(err)

@@ -76,7 +76,7 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from .content import TAXONOMY_FILE, TIPS_DIR, tip_paths
-from .errors import InputError, Problem, UnreadableError
+from .errors import InputError, OutputError, Problem, UnreadableError
 from .files import read_file, remove_leftovers, stage
 from .model import SERIES_TOW, Source, Tip, slugify, tip_filename
 from .tipfile import dump_tip, read_tip
@@ -934,7 +934,10 @@ def import_pages(pages: Sequence[Path], content_dir: Path, *, force: bool = Fals
     if writing:
         tag, problems = _tagger(content_dir)
         warnings += problems
-        _write_all(writing, tag)
+        try:
+            _write_all(writing, tag)
+        except OSError as err:
+            raise OutputError.from_os(err, "cannot write; nothing was imported") from err
     for change in changes:
         if change.action == SKIPPED:
             warnings.append(

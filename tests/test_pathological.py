@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import files, importer
+from generator import cli, files, importer
+from generator.errors import OutputError
 from generator.importer import escape_markdown, import_pages
 from generator.nesting import MAX_PREFIX
 from generator.tipfile import parse_tip
@@ -349,7 +350,85 @@ def test_import_writes_every_entry_or_none(tmp_path: Path, monkeypatch: pytest.M
 
     monkeypatch.setattr(importer, "stage", stage_until_the_disk_is_full)
     pages = sorted((HERE / "fixtures").glob("*.txt"))  # 43 entries
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(OutputError, match=r": cannot write; nothing was imported \(No space left"):
         import_pages(pages, content)
     assert len(staged) == 3
     assert {p.name: p.read_bytes() for p in (content / "tips").iterdir()} == before
+
+
+# --- a build folder or site that cannot be written ------------------------------------------
+
+
+def run_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: object
+) -> tuple[int, str]:
+    """`tipkb ARGS` in this process (so os functions can be patched): exit code and stderr."""
+    monkeypatch.setattr(sys, "argv", ["tipkb", *map(str, args)])
+    with pytest.raises(SystemExit) as exit_:
+        cli.main()
+        raise SystemExit(0)
+    return int(exit_.value.code or 0), capsys.readouterr().err
+
+
+def _disk_full(path: Path) -> Callable[..., None]:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    return fail
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("break_it", "message"),
+    [
+        (
+            lambda tmp, mp: (tmp / "parent").write_text("a file"),
+            "parent: the mkdocs stage failed (File exists)",
+        ),
+        (lambda tmp, mp: (tmp / "build").write_text("a file"), "build: File exists"),
+        (
+            lambda tmp, mp: mp.setattr(
+                Path, "write_text", _disk_full(tmp / "build" / "docs" / "x.md")
+            ),
+            "docs/x.md: the pages stage failed (No space left on device)",
+        ),
+        (
+            lambda tmp, mp: mp.setattr(os, "replace", _disk_full(tmp / "build" / "index")),
+            "build/index: the index stage failed (No space left on device)",
+        ),
+    ],
+    ids=[
+        "site's parent is a file",
+        "build is a file",
+        "disk full: pages",
+        "disk full: index",
+    ],
+)
+def test_a_build_that_cannot_write_says_where_and_why(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    break_it: Callable[[Path, pytest.MonkeyPatch], object],
+    message: str,
+) -> None:
+    content = base_content(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    site = tmp_path / ("parent/site" if "parent" in message else "site")
+    break_it(tmp_path, monkeypatch)
+    code, err = run_main(monkeypatch, capsys, "build", "--content", content, "--site", site)
+    assert code == 1
+    assert message in err
+    assert err.startswith("error: ")
+    assert "Traceback" not in err
+
+
+def test_an_os_error_anywhere_is_a_message_naming_the_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = base_content(tmp_path)
+    tip = content / "tips" / "2025-03-04-new-tip.md"
+    monkeypatch.setattr(files, "stage", _disk_full(tip))
+    code, err = run_main(
+        monkeypatch, capsys, "new", "--content", content, "--date", "2025-03-04", "New tip"
+    )
+    assert (code, err) == (1, f"error: {tip}: No space left on device\n")
