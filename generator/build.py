@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from . import workers
+from . import clock, workers
 from .cache import Cache
 from .content import load_content
 from .errors import BuildError, OutputError
@@ -91,7 +91,7 @@ def build(
     `drafts` also shows draft and future-dated tips, marked as such; `today`
     decides which tips are in the future (tests pin it).
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     config_file = config_file or default_config()
     if not config_file.is_file():
         raise BuildError(f"{config_file}: MkDocs configuration not found; pass --config FILE")

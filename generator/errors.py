@@ -46,6 +46,10 @@ class UnreadableError(InputError):
         super().__init__(f"{path}: {reason}")
 
 
+class ClockError(TipkbError):
+    """TIPKB_TODAY or TIPKB_TIMEZONE is set to something that is not a date or a time zone."""
+
+
 class QueryError(TipkbError):
     """A search query that cannot be searched: empty, only common words, or far too long."""
 

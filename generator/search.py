@@ -49,6 +49,7 @@ from whoosh.lang.porter import stem as _porter
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, SegmentWriter
 
+from . import clock
 from .cache import digest, text_digest
 from .content import load_content
 from .errors import BuildError, InputError, QueryError
@@ -1245,7 +1246,7 @@ def searchable_tips(content: Content, today: dt.date | None = None) -> tuple[Tip
     from .pages import visible_tips
     from .tagger import tag_tip
 
-    shown = visible_tips(content.tips, today or dt.date.today())
+    shown = visible_tips(content.tips, today or clock.today())
     return tuple(tag_tip(tip, content.taxonomy) for tip in shown)
 
 
