@@ -17,8 +17,8 @@ import yaml
 
 from .errors import Problem, UnreadableError
 from .files import MAX_BYTES, read_file, size_text, write_bytes_atomic
+from .markdown_limits import markdown_problem
 from .model import Phrase, Tip
-from .nesting import too_deep
 from .safety import unsafe_markup
 from .schema import FIELD_NAMES, FIELDS, FieldError
 
@@ -190,7 +190,7 @@ def parse_tip(path: Path, raw: bytes) -> tuple[Tip | None, list[Problem]]:
         fm_text, body = HANDLER.split(text)
     except ValueError:
         return None, [Problem(path, 1, "front matter is not closed; add a '---' line after it")]
-    deep = too_deep(body)
+    deep = markdown_problem(body)
     if deep is not None:  # before the YAML is even read: a file that can never be built
         line, message = deep
         return None, [Problem(path, text[: len(text) - len(body)].count("\n") + line, message)]

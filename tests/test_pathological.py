@@ -16,7 +16,7 @@ import pytest
 from generator import cli, files, importer
 from generator.errors import OutputError
 from generator.importer import escape_markdown, import_pages
-from generator.nesting import MAX_PREFIX
+from generator.markdown_limits import MAX_BRACKETS, MAX_PARAGRAPH, MAX_PREFIX, MAX_TAGS
 from generator.tipfile import parse_tip
 
 HERE = Path(__file__).parent
@@ -432,3 +432,42 @@ def test_an_os_error_anywhere_is_a_message_naming_the_path(
         monkeypatch, capsys, "new", "--content", content, "--date", "2025-03-04", "New tip"
     )
     assert (code, err) == (1, f"error: {tip}: No space left on device\n")
+
+
+# --- paragraphs Markdown takes minutes over -------------------------------------------------
+
+COSTLY = {
+    "200 KB of '['": ("[" * LONG, "a paragraph of 200,001 characters (at most 10,000)"),
+    "5,000 '['": ("[" * 5000, "a paragraph with 5,000 '[' (at most 50)"),
+    "2,000 '!['": ("![" * 2000, "a paragraph with 2,000 '[' (at most 50)"),
+    "1,000 '<a '": ("<a " * 1000, "a paragraph with 1,000 '<' (at most 100)"),
+    "lines of '[' in one paragraph": ("[[\n" * 100, "a paragraph with 200 '['"),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(COSTLY))
+def test_a_paragraph_markdown_takes_minutes_over_is_refused(shape: str) -> None:
+    body, message = COSTLY[shape]
+    tip, problems = parse_tip(Path("slow.md"), (HEAD + body + "x\n").encode())
+    assert tip is None
+    assert [str(p) for p in problems] == [
+        f"slow.md:8: {message}" + str(problems[0]).split(")", 1)[1]
+    ]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "[" * MAX_BRACKETS + "a " * ((MAX_PARAGRAPH - MAX_BRACKETS) // 2),
+        "<a " * MAX_TAGS + "a " * ((MAX_PARAGRAPH - 3 * MAX_TAGS) // 2),
+    ],
+    ids=["brackets", "tags"],
+)
+def test_a_paragraph_at_the_limits_renders_in_well_under_a_second(paragraph: str) -> None:
+    import markdown
+
+    _, problems = parse_tip(Path("ok.md"), (HEAD + paragraph + "\n").encode())
+    assert [p for p in problems if "paragraph" in p.message] == []
+    start = time.perf_counter()
+    markdown.markdown(paragraph, extensions=["admonition", "attr_list", "md_in_html", "tables"])
+    assert time.perf_counter() - start < 1.0
