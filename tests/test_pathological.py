@@ -450,9 +450,8 @@ def test_a_paragraph_markdown_takes_minutes_over_is_refused(shape: str) -> None:
     body, message = COSTLY[shape]
     tip, problems = parse_tip(Path("slow.md"), (HEAD + body + "x\n").encode())
     assert tip is None
-    assert [str(p) for p in problems] == [
-        f"slow.md:8: {message}" + str(problems[0]).split(")", 1)[1]
-    ]
+    assert len(problems) == 1
+    assert str(problems[0]).startswith(f"slow.md:8: {message}")
 
 
 @pytest.mark.parametrize(
