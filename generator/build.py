@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from . import outdir, workers
+from . import clock, outdir, workers
 from .cache import Cache
 from .content import load_content
-from .errors import BuildError
+from .errors import BuildError, OutputError
 from .model import Content, Tip
 from .pages import Site, WriteStats, render_pages, visible_tips, write_pages
 from .render import Settings, build_site, mkdocs_records
@@ -91,7 +91,7 @@ def build(
     `drafts` also shows draft and future-dated tips, marked as such; `today`
     decides which tips are in the future (tests pin it).
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     config_file = config_file or default_config()
     if not config_file.is_file():
         raise BuildError(f"{config_file}: MkDocs configuration not found; pass --config FILE")
@@ -149,7 +149,10 @@ def _stage(
 ) -> T:
     """Run one stage, log `name: what (seconds)` and record its time."""
     start = time.perf_counter()
-    result = run()
+    try:
+        result = run()
+    except OSError as err:  # read-only, disk full, a file where a folder goes
+        raise OutputError.from_os(err, f"the {name} stage failed") from err
     gc.freeze()  # see _long_lived
     seconds = time.perf_counter() - start
     stages.append((name, seconds))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from .errors import ContentError, TipkbError
+from .errors import ContentError, TipkbError, describe_os_error
 
 DEFAULT_CACHE = Path("build") / "cache" / "content.pickle"  # beside the search index
 
@@ -122,6 +122,15 @@ def import_(content: Path, pages: tuple[Path, ...], force: bool) -> None:
     click.echo(report.summary)
 
 
+TODAY = click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    default=None,
+    help="Build as of this day, YYYY-MM-DD: tips dated later are left out. "
+    "[default: $TIPKB_TODAY, else today in $TIPKB_TIMEZONE or the local time zone]",
+)
+
 MKDOCS_CONFIG = click.option(
     "--config",
     "config_file",
@@ -142,8 +151,16 @@ MKDOCS_CONFIG = click.option(
 )
 @click.option("--strict", is_flag=True, help="Fail on any warning (content or MkDocs).")
 @click.option("--drafts", is_flag=True, help="Also show drafts and future-dated tips, marked.")
+@TODAY
 @MKDOCS_CONFIG
-def build(content: Path, site: Path, strict: bool, drafts: bool, config_file: Path | None) -> None:
+def build(
+    content: Path,
+    site: Path,
+    strict: bool,
+    drafts: bool,
+    today: datetime | None,
+    config_file: Path | None,
+) -> None:
     """Check the content, generate the pages into build/docs/, and build the site with MkDocs.
 
     Nothing is written when a tip has an error. Draft tips and tips dated in
@@ -151,7 +168,14 @@ def build(content: Path, site: Path, strict: bool, drafts: bool, config_file: Pa
     """
     from .build import build as build_site
 
-    report = build_site(content, site, strict=strict, drafts=drafts, config_file=config_file)
+    report = build_site(
+        content,
+        site,
+        strict=strict,
+        drafts=drafts,
+        config_file=config_file,
+        today=today.date() if today else None,
+    )
     click.echo(str(report))
 
 
@@ -161,15 +185,24 @@ def build(content: Path, site: Path, strict: bool, drafts: bool, config_file: Pa
 @click.option(
     "--drafts/--no-drafts", default=True, show_default=True, help="Show drafts and future tips."
 )
+@TODAY
 @MKDOCS_CONFIG
-def serve(content: Path, port: int, drafts: bool, config_file: Path | None) -> None:
+def serve(
+    content: Path, port: int, drafts: bool, today: datetime | None, config_file: Path | None
+) -> None:
     """Preview the site on http://127.0.0.1:8000/ and rebuild it whenever content changes.
 
     The browser reloads by itself after each rebuild. Stop with Ctrl+C.
     """
     from .serve import serve as serve_site
 
-    serve_site(content, port=port, drafts=drafts, config_file=config_file)
+    serve_site(
+        content,
+        port=port,
+        drafts=drafts,
+        config_file=config_file,
+        today=today.date() if today else None,
+    )
 
 
 @cli.command()
@@ -320,3 +353,7 @@ def main() -> None:
         sys.exit(err.exit_code)
     except click.exceptions.Exit as err:
         sys.exit(err.exit_code)
+    except OSError as err:  # the last resort: a path and what the system said, no traceback
+        path, reason = describe_os_error(err)
+        click.echo(f"error: {path}: {reason}", err=True)
+        sys.exit(1)

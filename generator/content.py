@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .cache import Cache, file_key
 from .errors import ContentError, Problem
+from .files import remove_leftovers
 from .model import Content, Taxonomy, Tip
 from .taxonomy import did_you_mean, load_taxonomy
 from .tipfile import read_tip
@@ -29,22 +30,52 @@ def tip_paths(root: Path) -> list[Path]:
     return sorted((root / TIPS_DIR).glob("*.md"))
 
 
-def check_content(root: Path, cache: Cache | None = None) -> tuple[Content, list[Problem]]:
+def check_content(
+    root: Path, cache: Cache | None = None, *, allow_empty: bool = False
+) -> tuple[Content, list[Problem]]:
     """Load everything and return the valid content plus every problem found.
 
     With a cache, a tip file unchanged since it was last read is not parsed again.
+    A content folder without tips is an error, unless `allow_empty` (for the first tip).
     """
     if not root.is_dir():
         raise ContentError([Problem(root, 0, "content folder not found; pass --content DIR")])
+    remove_leftovers(root / TIPS_DIR)  # of a write that was killed: `tipkb import`, `tag --write`
     taxonomy, problems = load_taxonomy(root / TAXONOMY_FILE)
     taxonomy_ok = not any(p.level == "error" for p in problems)
+    paths, folder_problems = _tip_files(root, allow_empty)
+    problems += folder_problems
     tips: list[Tip] = []
-    for tip, tip_problems in _read(tip_paths(root), cache):
+    for tip, tip_problems in _read(paths, cache):
         problems += tip_problems
         if tip is not None:
             tips.append(tip)
     problems += cross_check(tips, taxonomy if taxonomy_ok else None)
     return Content(root=root, tips=tuple(tips), taxonomy=taxonomy), problems
+
+
+def _tip_files(root: Path, allow_empty: bool) -> tuple[list[Path], list[Problem]]:
+    """The tip files to read, or the problem with the tips folder."""
+    folder = root / TIPS_DIR
+    if folder.is_symlink():
+        return [], [
+            Problem(
+                folder,
+                0,
+                "is a symbolic link, which tipkb does not follow; put the folder itself here",
+            )
+        ]
+    paths = tip_paths(root) if folder.is_dir() else []
+    if paths or allow_empty:
+        return paths, []
+    return [], [
+        Problem(
+            folder,
+            0,
+            "no tips found; add one with `tipkb new TITLE` or `tipkb import PAGE...`, "
+            "or pass the right --content DIR",
+        )
+    ]
 
 
 def _read(paths: list[Path], cache: Cache | None) -> list[tuple[Tip | None, list[Problem]]]:
@@ -59,9 +90,11 @@ def _read_tips(paths: Sequence[Path]) -> list[tuple[Tip | None, list[Problem]]]:
     return [read_tip(path) for path in paths]
 
 
-def load_content(root: Path, *, strict: bool = False, cache: Cache | None = None) -> Content:
+def load_content(
+    root: Path, *, strict: bool = False, cache: Cache | None = None, allow_empty: bool = False
+) -> Content:
     """Load and validate; raise ContentError listing every error (and warning, if strict)."""
-    content, problems = check_content(root, cache)
+    content, problems = check_content(root, cache, allow_empty=allow_empty)
     if any(p.level == "error" or strict for p in problems):
         raise ContentError(problems)
     for problem in problems:

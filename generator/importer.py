@@ -67,6 +67,7 @@ import hashlib
 import itertools
 import json
 import logging
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -76,13 +77,15 @@ from pathlib import Path
 
 from . import escape
 from .content import TAXONOMY_FILE, TIPS_DIR, tip_paths
-from .errors import InputError, Problem
+from .errors import InputError, OutputError, Problem, UnreadableError
+from .files import read_file, remove_leftovers, stage
 from .model import SERIES_TOW, Source, Tip, slugify, tip_filename
-from .tipfile import dump_tip, read_tip, write_text_atomic
+from .tipfile import dump_tip, read_tip
 
 log = logging.getLogger(__name__)
 
 TOW_CATEGORY = "customer service tip of the week"
+MAX_PAGE_BYTES = 20_000_000  # a scraped page is text of a few hundred KB at most
 
 # --- lines -------------------------------------------------------------------------------
 
@@ -110,8 +113,12 @@ _RELATED = re.compile(r"^Did you like this post\b", re.I)
 _CLOSER = re.compile(r"^(?:Add a Comment|Leave a Reply|Comments are closed)\W*$", re.I)
 _PAGINATION_WORDS = frozenset({"«", "»", "‹", "›", "...", "…", "previous", "prev", "next"})
 _BULLET = re.compile(r"^[•·▪●◦‣∙]\s*")
-_TERMINAL = re.compile(r"(?:[.!?…\"”’')\]»]|https?://\S+)$")
-_SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s|$)")
+_TERMINAL_CHARS = tuple(".!?…\"”’')]»")
+_URL = re.compile(r"https?://\S")
+# Every pattern over a whole line stays linear on a line of 200 KB: no two unbounded
+# repeats that can both match the same text, and a run is matched from its start only
+# (the look-behind), possessively, so a failed match is not tried again inside the run.
+_SENTENCE_END = re.compile(r"(?<![.!?…])[.!?…]++[\"”’')\]]*+(?=\s|$)")
 _PAGE_SUFFIX = re.compile(r"\s+[-–—]\s+Page\s+\d+$", re.I)
 
 
@@ -419,6 +426,11 @@ def escape_markdown(text: str) -> str:
     return escape.text(text)
 
 
+def _terminal(text: str) -> bool:
+    """Does the text end as a sentence (or a link) does?"""
+    return text.endswith(_TERMINAL_CHARS) or bool(_URL.search(text.rpartition(" ")[2]))
+
+
 def _markdown(blocks: Sequence[_Block]) -> str:
     parts = []
     for kind, items in blocks:
@@ -450,7 +462,7 @@ def first_sentences(text: str, least: int = 120, most: int = 300) -> str:
 def _with_ellipsis(blocks: list[_Block]) -> list[_Block]:
     """Mark a text that stops mid-sentence, as an excerpt does."""
     kind, items = blocks[-1]
-    if _TERMINAL.search(items[-1]):
+    if _terminal(items[-1]):
         return blocks
     return [*blocks[:-1], (kind, (*items[:-1], items[-1].rstrip(" ,;:–—-") + "…"))]
 
@@ -560,7 +572,7 @@ def _ending(
     title_line = lines[span.title]
     kind = "full" if span.posted is not None else "excerpt"
     problems = []
-    if span.open and (not blocks or not _TERMINAL.search(blocks[-1][1][-1])):
+    if span.open and (not blocks or not _terminal(blocks[-1][1][-1])):
         cut_at = next((ln for ln in reversed(lines) if ln.kind != BLANK), title_line)
         blocks = _complete_part(blocks) if blocks else []
         kind, kept = "excerpt", "kept its complete part as an excerpt" if blocks else "skipped"
@@ -845,12 +857,9 @@ def read_pages(pages: Sequence[Path]) -> list[tuple[Path, str]]:
     texts, errors = [], []
     for path in pages:
         try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            errors.append(f"{path}: page not found")
-            continue
-        except OSError as err:
-            errors.append(f"{path}: cannot read page: {err.strerror or err}")
+            raw = read_file(path, MAX_PAGE_BYTES, follow_symlinks=True)
+        except UnreadableError as err:
+            errors.append(str(err))
             continue
         try:
             texts.append((path, raw.decode("utf-8-sig")))
@@ -872,17 +881,40 @@ def _tagger(content_dir: Path) -> tuple[Callable[[Tip], Tip], list[Problem]]:
     return (lambda tip: tag_tip(tip, taxonomy)), problems
 
 
-def _write(change: Change, tag: Callable[[Tip], Tip]) -> None:
-    text = dump_tip(tag(change.tip))
-    if not (change.path.exists() and change.path.read_text(encoding="utf-8") == text):
-        write_text_atomic(change.path, text)
-    if change.old_path is not None and change.old_path != change.path:
-        change.old_path.unlink(missing_ok=True)
-    log.debug("%s %s", change.action, change.path)
+def _write_all(changes: Sequence[Change], tag: Callable[[Tip], Tip]) -> None:
+    """Write every entry or none: each file is staged beside its target first, and only
+    when all are staged are they renamed into place (renames need no space and are
+    atomic). If anything fails before, the staged files are removed and tips/ is as it was.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for change in changes:
+            text = dump_tip(tag(change.tip))
+            if not _holds(change.path, text):
+                staged.append((stage(change.path, text.encode("utf-8")), change.path))
+    except BaseException:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
+    for change in changes:
+        if change.old_path is not None and change.old_path != change.path:
+            change.old_path.unlink(missing_ok=True)
+        log.debug("%s %s", change.action, change.path)
+
+
+def _holds(path: Path, text: str) -> bool:
+    """Does the file already hold exactly this text?"""
+    try:
+        return read_file(path) == text.encode("utf-8")
+    except UnreadableError:
+        return False
 
 
 def import_pages(pages: Sequence[Path], content_dir: Path, *, force: bool = False) -> ImportReport:
     """Parse every page, merge duplicates, compare with content_dir/tips, then write."""
+    remove_leftovers(content_dir / TIPS_DIR)
     warnings: list[Problem] = []
     posts: list[Post] = []
     for path, text in read_pages(pages):
@@ -896,8 +928,10 @@ def import_pages(pages: Sequence[Path], content_dir: Path, *, force: bool = Fals
     if writing:
         tag, problems = _tagger(content_dir)
         warnings += problems
-        for change in writing:
-            _write(change, tag)
+        try:
+            _write_all(writing, tag)
+        except OSError as err:
+            raise OutputError.from_os(err, "cannot write; nothing was imported") from err
     for change in changes:
         if change.action == SKIPPED:
             warnings.append(

@@ -73,8 +73,14 @@ def mark(site: Path) -> None:
 def locked(site: Path) -> Iterator[None]:
     """One build at a time into `site`, whatever folder it was started from: the lock
     is a file beside the site (not in it, since the site is swapped whole)."""
-    site.parent.mkdir(parents=True, exist_ok=True)
-    with open(site.parent / f".{site.name}.lock", "w") as lock:
+    try:
+        site.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(site.parent / f".{site.name}.lock", "w")  # noqa: SIM115 (closed by the with below)
+    except OSError as err:
+        raise BuildError(
+            f"{err.filename or site.parent}: cannot make the site's folder ({err.strerror})"
+        ) from None
+    with lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

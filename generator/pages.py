@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
+from . import clock
 from .errors import BuildError
 from .model import Phrase, Taxonomy, Term, Tip
 
@@ -50,7 +51,7 @@ class Site:
     tips: tuple[Tip, ...]
     taxonomy: Taxonomy
     related: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date = field(default_factory=clock.today)
 
     @cached_property
     def by_slug(self) -> dict[str, Tip]:

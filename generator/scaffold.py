@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from pathlib import Path
 
+from . import clock
 from .content import TIPS_DIR, load_content
 from .errors import TipkbError
 from .model import SERIES_TOW, Tip, slugify
@@ -56,7 +57,7 @@ def new_tip(
         raise TipkbError(
             f"title {title!r} has no letters or digits to make an address from; choose another title"
         )
-    content = load_content(content_dir)
+    content = load_content(content_dir, allow_empty=True)  # the first tip is welcome
     for tip in content.tips:
         if tip.slug == slug or tip.title.casefold() == title.casefold():
             raise TipkbError(
@@ -65,7 +66,7 @@ def new_tip(
     tip = Tip(
         title=title,
         slug=slug,
-        date=date or next_tuesday(today or dt.date.today()),
+        date=date or next_tuesday(today or clock.today()),
         series=SERIES_TOW,
         body=BODY_TEMPLATE,
     )

@@ -9,6 +9,7 @@ cannot drift apart.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,9 +21,19 @@ class FieldError(ValueError):
     """A front-matter value is wrong; the message says what to do."""
 
 
+def _shown(value: Any) -> str:
+    """A value for a message: its repr, cut short (a value may be 2 MB long)."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _text(value: Any) -> str:
+    if value is None:
+        raise FieldError("has an empty item; write it out or remove its line")
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         raise FieldError("must be text")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise FieldError(f"{value} is a number, not text; put it in quotes if it is text")
     text = str(value).strip()
     if not text:
         raise FieldError("must not be empty")
@@ -37,7 +48,7 @@ def _slug(value: Any) -> str:
     slug = _text(value)
     if not SLUG_RE.match(slug):
         raise FieldError(
-            f"{slug!r} may use only a-z, 0-9 and single hyphens (e.g. 'defend-without-being-defensive')"
+            f"{_shown(slug)} may use only a-z, 0-9 and single hyphens (e.g. 'defend-without-being-defensive')"
         )
     return slug
 
@@ -48,13 +59,13 @@ def _date(value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise FieldError(f"{value!r} is not a real date; write it as YYYY-MM-DD") from None
+        raise FieldError(f"{_shown(value)} is not a real date; write it as YYYY-MM-DD") from None
 
 
 def _kind(value: Any) -> str:
     kind = "full" if value in (None, "") else _text(value)
     if kind not in KINDS:
-        raise FieldError(f"must be one of {', '.join(KINDS)}, not {kind!r}")
+        raise FieldError(f"must be one of {', '.join(KINDS)}, not {_shown(kind)}")
     return kind
 
 
@@ -62,7 +73,7 @@ def _series(value: Any) -> str | None:
     if value in (None, ""):
         return None
     if value != SERIES_TOW:
-        raise FieldError(f"must be {SERIES_TOW!r} or left out, not {value!r}")
+        raise FieldError(f"must be {SERIES_TOW!r} or left out, not {_shown(value)}")
     return SERIES_TOW
 
 
@@ -111,7 +122,7 @@ def _bool(value: Any) -> bool:
     if value in (None, ""):
         return False
     if not isinstance(value, bool):
-        raise FieldError(f"must be true or false, not {value!r}")
+        raise FieldError(f"must be true or false, not {_shown(value)}")
     return value
 
 

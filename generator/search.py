@@ -50,9 +50,10 @@ from whoosh.lang.porter import stem as _porter
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, SegmentWriter
 
+from . import clock
 from .cache import digest, text_digest
 from .content import load_content
-from .errors import BuildError, InputError
+from .errors import BuildError, InputError, QueryError
 from .model import Content, Taxonomy, Term, Tip, tip_url
 from .taxonomy import did_you_mean
 from .tipfile import write_text_atomic
@@ -79,6 +80,9 @@ COMMON_MIN = 10  # ...nor in more than this many, in a small collection
 SNIPPET_CHARS = 200
 FACETS_SHOWN = 6  # per vocabulary, in `tipkb search` output
 SIGNATURE_SIZE = 40  # words kept per tip for related-tip similarity
+MAX_QUERY_CHARS = 500  # a query is what a customer said, not a pasted document
+MAX_WORD_LETTERS = 40  # longer than any word: a query with one is a mistake
+SUGGESTED_WORDS = 5  # unknown words of a query given a spelling suggestion, at most
 
 # Function words and staff-query filler: dropped from index and queries alike.
 _STOP_WORDS = """a about above after again against all also am an and any are aren as at be because
@@ -890,11 +894,21 @@ def search(
     technique: str | None = None,
     limit: int = 10,
 ) -> SearchResults:
-    """Search the index in index_dir; see the module docstring for how."""
+    """Search the index in index_dir; see the module docstring for how.
+
+    Raises QueryError for a query that cannot be searched (see check_query), or one
+    of only common words ("what is the"), which every tip has.
+    """
+    check_query(query_text)
     _check_filter(situation, taxonomy.situation_ids, "situation")
     _check_filter(technique, taxonomy.technique_ids, "technique")
-    view = OPEN.get(index_dir)
     parsed = _parse(query_text, taxonomy)
+    if not parsed.words and not parsed.named:
+        raise QueryError(
+            f"'{query_text}' has only common words, which every tip has; "
+            "add a word saying what happened, e.g. 'angry customer'"
+        )
+    view = OPEN.get(index_dir)
     every, either = _match(view, parsed)
     allowed = _allowed(view, situation, technique)
     if allowed is not None:
@@ -911,6 +925,23 @@ def search(
     situations, techniques = (_facet(view, name, matching) for name in ("situations", "techniques"))
     results = tuple(_result(view, d, matching[d], parsed) for d in found)
     return SearchResults(query_text, results, situations, techniques)
+
+
+def check_query(text: str) -> None:
+    """Raise QueryError, saying what to type instead, for a query too long or without words."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"the query is {len(text)} characters long; keep it under {MAX_QUERY_CHARS}: "
+            "a few words of what the customer said or did"
+        )
+    if not _TOKEN.search(text):
+        raise QueryError("the query has no words; type what the customer said or did")
+    longest = max(_TOKEN.findall(text), key=len)
+    if len(longest) > MAX_WORD_LETTERS:
+        raise QueryError(
+            f"'{longest[:20]}…' is {len(longest)} letters long, longer than any word; "
+            "check the query for a missing space"
+        )
 
 
 def _best(view: _View, scores: dict[int, float], limit: int) -> list[int]:
@@ -1041,12 +1072,19 @@ def _best_snippet(parts: tuple[str, str, str], words: frozenset[str]) -> str:
 
 
 def _suggestion(view: _View, text: str, taxonomy: Taxonomy) -> str | None:
-    """The query with each word no tip (nor the taxonomy) knows replaced by a close known word."""
+    """The query with each word no tip (nor the taxonomy) knows replaced by a close known word.
+
+    Bounded: only the first SUGGESTED_WORDS unknown words, each of at most
+    MAX_WORD_LETTERS letters, so at most a few thousand candidates are tried.
+    """
     known = {w for c in _concepts(taxonomy) for w in c.words}
     changed = text
-    for word in dict.fromkeys(_tokens(text)):
-        if view.has(_stem(word)) or _stem(word) in known:
-            continue
+    unknown = [
+        w
+        for w in dict.fromkeys(_tokens(text))
+        if len(w) <= MAX_WORD_LETTERS and not (view.has(_stem(w)) or _stem(w) in known)
+    ]
+    for word in unknown[:SUGGESTED_WORDS]:
         better = _closest(view, word, known)
         if better:
             changed = re.sub(rf"\b{re.escape(word)}\b", better, changed, flags=re.IGNORECASE)
@@ -1216,7 +1254,7 @@ def searchable_tips(content: Content, today: dt.date | None = None) -> tuple[Tip
     from .pages import visible_tips
     from .tagger import tag_tip
 
-    shown = visible_tips(content.tips, today or dt.date.today())
+    shown = visible_tips(content.tips, today or clock.today())
     return tuple(tag_tip(tip, content.taxonomy) for tip in shown)
 
 
@@ -1230,6 +1268,7 @@ def search_content(
     limit: int = 10,
 ) -> SearchResults:
     """Load and check the content, bring the index up to date (building it if need be), search."""
+    check_query(query_text)  # before the content is loaded: a bad query fails at once
     content = load_content(content_dir)
     _check_filter(situation, content.taxonomy.situation_ids, "situation")
     _check_filter(technique, content.taxonomy.technique_ids, "technique")

@@ -7,8 +7,10 @@ The preview site lives in a temporary folder, never in `site/`.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import tempfile
+from functools import partial
 from pathlib import Path
 
 from mkdocs.livereload import LiveReloadServer
@@ -28,24 +30,33 @@ def preview_server(
     drafts: bool = True,
     build_dir: Path = Path("build/serve"),
     config_file: Path | None = None,
+    today: dt.date | None = None,
 ) -> LiveReloadServer:
     """Build once (failing loudly), then return a server that rebuilds on every change.
 
     The server is not yet listening: call its `serve()` (which blocks) and
-    `shutdown()` to stop it.
+    `shutdown()` to stop it. `today` pins the day every rebuild is made as of
+    (default: generator.clock.today() at each rebuild).
     """
     config_file = config_file or default_config()
+    run = partial(
+        build,
+        content_dir,
+        site_dir,
+        drafts=drafts,
+        build_dir=build_dir,
+        config_file=config_file,
+        today=today,
+    )
 
     def rebuild() -> None:
         try:
-            build(
-                content_dir, site_dir, drafts=drafts, build_dir=build_dir, config_file=config_file
-            )
+            run()
         except TipkbError as err:
             # Keep serving the last good site; the editor fixes the file and saves again.
             log.error("%s\nBuild failed; still showing the last good version.", err)
 
-    build(content_dir, site_dir, drafts=drafts, build_dir=build_dir, config_file=config_file)
+    run()
     server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir))
     for path in (content_dir, config_file, config_file.parent / "theme"):
         if path.exists():
@@ -61,6 +72,7 @@ def serve(
     drafts: bool = True,
     build_dir: Path = Path("build/serve"),
     config_file: Path | None = None,
+    today: dt.date | None = None,
 ) -> None:
     """Serve the preview until Ctrl+C."""
     with tempfile.TemporaryDirectory(prefix="tipkb-serve-") as tmp:
@@ -72,6 +84,7 @@ def serve(
             drafts=drafts,
             build_dir=build_dir,
             config_file=config_file,
+            today=today,
         )
         shown = "shown" if drafts else "hidden"
         log.info("Serving on http://%s:%d/ (drafts %s); press Ctrl+C to stop.", host, port, shown)

@@ -16,13 +16,15 @@ Format::
 from __future__ import annotations
 
 import difflib
+import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from . import rules
-from .errors import Problem
+from .errors import Problem, UnreadableError
+from .files import read_file
 from .model import SLUG_RE, Taxonomy, Term
 from .tipfile import compose_yaml, decode
 
@@ -32,9 +34,13 @@ TERM_KEYS = {"id", "label", "description", "synonyms", "rules"}
 
 def load_taxonomy(path: Path) -> tuple[Taxonomy, list[Problem]]:
     """Read taxonomy.yml; a missing file is an empty taxonomy."""
-    if not path.exists():
+    if not os.path.lexists(path):  # a dangling symbolic link is refused, not "missing"
         return Taxonomy(), []
-    text, problems = decode(path, path.read_bytes())
+    try:
+        raw = read_file(path)
+    except UnreadableError as err:
+        return Taxonomy(), [Problem(path, 0, err.reason)]
+    text, problems = decode(path, raw)
     if text is None:
         return Taxonomy(), problems
     try:

@@ -8,29 +8,49 @@ folder can be checked in one pass.
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import frontmatter
 import yaml
 
-from .errors import Problem
+from .errors import Problem, UnreadableError
+from .files import MAX_BYTES, read_file, size_text, write_bytes_atomic
+from .markdown_limits import markdown_problem
 from .model import Phrase, Tip
 from .safety import unsafe_markup
 from .schema import FIELD_NAMES, FIELDS, FieldError
-
-MAX_BYTES = 2_000_000  # a tip is a page of text; anything larger is a mistake
-
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: check stays fast
 
 
 class SafeLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe YAML that keeps dates as text, so `2025-13-45` gets our own message."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """PyYAML's, with a value it cannot make (`!!int x`, a number of 5,000 digits)
+        refused at its line instead of escaping as a ValueError."""
+        try:
+            value = super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError, KeyError) as err:
+            raise ValueYAMLError(
+                problem=_value_problem(node, err), problem_mark=node.start_mark
+            ) from None
+        if isinstance(value, int) and len(node.value) > MAX_DIGITS:  # str() of it may fail
+            raise ValueYAMLError(problem=_value_problem(node, None), problem_mark=node.start_mark)
+        return value
+
+
+MAX_DIGITS = 100  # a longer number is a mistake, or text that needs quotes
+
+
+def _value_problem(node: yaml.Node, err: Exception | None) -> str:
+    text = str(node.value)
+    shown = text[:20] + ("…" if len(text) > 20 else "")
+    if err is None or "integer string conversion" in str(err):
+        return f"the number {shown} has {len(text)} digits; put it in quotes if it is text"
+    return f"{shown!r} is not a valid {node.tag.rsplit(':', 1)[-1]}; put it in quotes if it is text"
 
 
 _BOOL = "tag:yaml.org,2002:bool"
@@ -47,27 +67,61 @@ SafeLoader.yaml_implicit_resolvers = {
 }
 
 
-class AliasError(yaml.MarkedYAMLError):
+MAX_YAML_DEPTH = 10  # a tip's front matter nests 5 deep (phrases → phrase → situations → id)
+
+
+class RefusedYAML(yaml.MarkedYAMLError):
+    """Valid YAML that tipkb refuses; `problem` says why and what to write instead."""
+
+
+class ValueYAMLError(RefusedYAML):
+    """A value YAML cannot make: a number too long, or a tag its text does not fit."""
+
+
+class AliasError(RefusedYAML):
     """An alias (*name) in front matter: never needed, and the way to a YAML bomb."""
 
 
-def _reject_aliases(node: yaml.Node, seen: set[int] | None = None) -> None:
-    # An alias shows up as a node reached twice; stopping at the first repeat
-    # keeps this linear even for a "billion laughs" document.
-    seen = set() if seen is None else seen
-    if id(node) in seen:
-        raise AliasError(
-            problem="YAML aliases (*name) are not allowed; write the value out",
-            problem_mark=node.start_mark,
-        )
-    seen.add(id(node))
-    children: list[yaml.Node] = []
+class DepthError(RefusedYAML):
+    """Values nested far deeper than any field needs: later stages would recurse past the limit."""
+
+
+def _reject_aliases(node: yaml.Node) -> None:
+    """An alias shows up as a node reached twice; stopping at the first repeat
+    keeps this linear even for a "billion laughs" document."""
+    seen: set[int] = set()
+    todo = [node]
+    while todo:
+        node = todo.pop()
+        if id(node) in seen:
+            raise AliasError(
+                problem="YAML aliases (*name) are not allowed; write the value out",
+                problem_mark=node.start_mark,
+            )
+        seen.add(id(node))
+        todo += _children(node)
+
+
+def _reject_deep(node: yaml.Node) -> None:
+    """Walk the collections level by level (no recursion); refuse one nested too deep."""
+    level, depth = [node], 1
+    while level:
+        if depth > MAX_YAML_DEPTH:
+            raise DepthError(
+                problem=f"values nested more than {MAX_YAML_DEPTH} levels deep; no field "
+                "needs more than 5: check the brackets and indentation",
+                problem_mark=level[0].start_mark,
+            )
+        level = [c for n in level for c in _children(n) if not isinstance(c, yaml.ScalarNode)]
+        depth += 1
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
-        children = node.value
-    elif isinstance(node, yaml.MappingNode):
-        children = [n for pair in node.value for n in pair]
-    for child in children:
-        _reject_aliases(child, seen)
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
 
 
 def compose_yaml(text: str) -> tuple[Any, yaml.Node | None]:
@@ -77,8 +131,9 @@ def compose_yaml(text: str) -> tuple[Any, yaml.Node | None]:
         node = loader.get_single_node()
         if node is None:
             return None, None
-        if "*" in text:  # no alias without a '*': skip the walk on ordinary files
+        if "*" in text:  # no alias without a '*': skip that walk on ordinary files
             _reject_aliases(node)
+        _reject_deep(node)
         return loader.construct_document(node), node
     finally:
         loader.dispose()
@@ -109,9 +164,7 @@ def decode(path: Path, raw: bytes) -> tuple[str | None, list[Problem]]:
     if len(raw) > MAX_BYTES:
         return None, [
             Problem(
-                path,
-                1,
-                f"file is {len(raw) // 1000} KB; a tip must be under {MAX_BYTES // 1000} KB",
+                path, 0, f"file is {size_text(len(raw))}; it must be under {size_text(MAX_BYTES)}"
             )
         ]
     try:
@@ -137,6 +190,10 @@ def parse_tip(path: Path, raw: bytes) -> tuple[Tip | None, list[Problem]]:
         fm_text, body = HANDLER.split(text)
     except ValueError:
         return None, [Problem(path, 1, "front matter is not closed; add a '---' line after it")]
+    deep = markdown_problem(body)
+    if deep is not None:  # before the YAML is even read: a file that can never be built
+        line, message = deep
+        return None, [Problem(path, text[: len(text) - len(body)].count("\n") + line, message)]
     try:
         meta, key_lines = load_yaml(fm_text)
     except yaml.MarkedYAMLError as err:
@@ -164,7 +221,7 @@ def parse_tip(path: Path, raw: bytes) -> tuple[Tip | None, list[Problem]]:
 
 
 def _yaml_reason(err: yaml.MarkedYAMLError, line: str) -> str:
-    if isinstance(err, AliasError):
+    if isinstance(err, RefusedYAML):
         return str(err.problem)
     if "\t" in line:
         return "tabs are not allowed in YAML; indent with spaces"
@@ -208,11 +265,11 @@ def _body_line(lines: dict[str, int]) -> int:
 
 
 def read_tip(path: Path) -> tuple[Tip | None, list[Problem]]:
-    """Read and parse one tip file."""
+    """Read and parse one tip file; a file that is not read is a problem of the whole file."""
     try:
-        raw = path.read_bytes()
-    except OSError as err:
-        return None, [Problem(path, 1, f"cannot read file: {err.strerror}")]
+        raw = read_file(path)
+    except UnreadableError as err:
+        return None, [Problem(path, 0, err.reason)]
     return parse_tip(path, raw)
 
 
@@ -258,30 +315,6 @@ def dump_tip(tip: Tip) -> str:
 def write_text_atomic(path: Path, text: str) -> None:
     """Write a file so a reader never sees it half-written."""
     write_bytes_atomic(path, text.encode("utf-8"))
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename it over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, _mode_for(path))  # mkstemp's 0600 would hide the file from others
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _mode_for(path: Path) -> int:
-    """The file's own permissions if it exists, else what a new file gets under the umask."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 def write_tip(path: Path, tip: Tip) -> None:

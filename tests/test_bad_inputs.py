@@ -59,7 +59,7 @@ def test_huge_body_is_refused_quickly(tmp_path: Path) -> None:
     content = content_with(tmp_path, "undated-huge.md", data)
     result = run_check(content)
     assert result.returncode == 1
-    assert f"{content}/tips/undated-huge.md:1: file is 5" in result.stderr
+    assert f"{content}/tips/undated-huge.md: file is 5.1 MB" in result.stderr
 
 
 def test_base_content_is_valid(tmp_path: Path) -> None:

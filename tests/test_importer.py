@@ -474,7 +474,7 @@ def test_new_and_updated_entries_are_auto_tagged(tmp_path: Path) -> None:
 
 def test_missing_page_is_an_error_and_nothing_is_written(tmp_path: Path) -> None:
     content = tmp_path / "content"
-    with pytest.raises(InputError, match=r"missing\.txt: page not found"):
+    with pytest.raises(InputError, match=r"missing\.txt: file not found"):
         import_pages([*SEEDS, tmp_path / "missing.txt"], content)
     assert not content.exists()
 
@@ -512,6 +512,6 @@ def test_cli_missing_page_exits_1(tmp_path: Path) -> None:
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     assert result.returncode == 1
-    assert "error: nope.txt: page not found" in result.stderr
+    assert "error: nope.txt: file not found" in result.stderr
     assert "Traceback" not in result.stderr
     assert not content.exists()

@@ -752,9 +752,13 @@ def slug_of(tip_path: Path) -> str:
 
 
 def base_content(root: Path) -> Path:
-    """A content folder with the fixture's taxonomy and no tips."""
+    """A content folder with the fixture's taxonomy and one plain tip (an empty folder
+    is an error of its own)."""
     (root / "tips").mkdir(parents=True)
     shutil.copy(FIXTURE / "taxonomy.yml", root / "taxonomy.yml")
+    (root / "tips" / "undated-rt-plain.md").write_text(
+        "---\ntitle: Redteam plain tip\nslug: rt-plain\n---\nListen first.\n", encoding="utf-8"
+    )
     return root
 
 

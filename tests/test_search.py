@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import random
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from click.testing import CliRunner
 
 from generator.cli import cli
 from generator.content import load_content
-from generator.errors import BuildError, ContentError, InputError
+from generator.errors import BuildError, ContentError, InputError, QueryError
 from generator.evaluate_search import default_queries, evaluate, load_queries, score_rankings
 from generator.model import Phrase, Taxonomy, Term, Tip, slugify
 from generator.search import (
@@ -154,8 +155,32 @@ def test_did_you_mean_when_nothing_matches(index_dir: Path) -> None:
     assert search(index_dir, "refund", TAXONOMY).suggestion is None
 
 
-def test_a_query_of_stop_words_finds_nothing_and_suggests_nothing(index_dir: Path) -> None:
-    assert search(index_dir, "what is the", TAXONOMY).to_json()["results"] == []
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "the query has no words"),
+        (" ?! …", "the query has no words"),
+        ("what is the", "'what is the' has only common words"),
+        ("a 1 x", "has only common words"),
+        ("q" * 400, "'qqqqqqqqqqqqqqqqqqqq…' is 400 letters long"),
+        ("refund " * 100, "the query is 700 characters long; keep it under 500"),
+    ],
+)
+def test_a_query_that_cannot_be_searched_says_why(
+    index_dir: Path, query: str, message: str
+) -> None:
+    with pytest.raises(QueryError, match=re.escape(message)):
+        search(index_dir, query, TAXONOMY)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["q" * 40, " ".join(f"{'q' * 38}{i}" for i in range(12)), " ".join(["refnd"] * 80)],
+)
+def test_the_spelling_suggestion_is_quick_for_any_query(index_dir: Path, query: str) -> None:
+    start = time.perf_counter()
+    search(index_dir, query, TAXONOMY)
+    assert time.perf_counter() - start < 2.0  # a 1,000-letter word took 19 s
 
 
 def test_filters(index_dir: Path) -> None:
