@@ -54,7 +54,7 @@ def floor(content: Path, site: Path, build_dir: Path) -> dict[str, float]:
     both CPUs: MkDocs' part of a build if our pages were bare tips and there were no
     hubs, so no page content can bring a build of ours below our stages plus this."""
     from generator import workers
-    from generator.render import Settings, build_site
+    from generator.site.mkdocs_engine import Settings, build_site
 
     docs = bare_docs(content, build_dir)
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))

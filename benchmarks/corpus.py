@@ -14,9 +14,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.content import TAXONOMY_FILE, TIPS_DIR, load_content
+from generator.content.load import TAXONOMY_FILE, TIPS_DIR, load_content
+from generator.content.tipfile import dump_tip
 from generator.model import SERIES_TOW, Tip, slugify
-from generator.tipfile import dump_tip
 
 ROOT = Path(__file__).resolve().parent.parent
 _SENTENCE = re.compile(r"(?<=[.!?”])\s+(?=[A-Z“])")

@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent import futures
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -29,15 +29,33 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from . import clock, outdir, workers
-from .cache import Cache
-from .content import load_content
-from .errors import BuildError, OutputError
-from .model import Content, Tip
-from .pages import Site, WriteStats, render_pages, visible_tips, write_pages
-from .render import Settings, build_site, mkdocs_records
-from .search import IndexPlan, IndexWrite, plan_index, related_tips
-from .tagcache import tag_all
+from generator import clock, workers
+from generator.cache import Cache
+from generator.content.load import check_all, load_content
+from generator.content.visible import visible_tips
+from generator.errors import BuildError, OutputError
+from generator.importing import pages as importing
+from generator.importing.pages import ImportReport
+from generator.model import Content, Tip
+from generator.search import evaluation as search_evaluation
+from generator.search.engine import (
+    IndexPlan,
+    IndexWrite,
+    SearchResults,
+    check_filters,
+    check_query,
+    plan_index,
+    related_tips,
+    search,
+    update_index,
+)
+from generator.search.evaluation import SearchEvaluation
+from generator.site import outdir
+from generator.site.mkdocs_engine import Settings, build_site, mkdocs_records
+from generator.site.model import Site
+from generator.site.pages import WriteStats, render_pages, write_pages
+from generator.tagging.cache import tag_all
+from generator.tagging.tagger import TagRun, tag_run, tag_tip
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,9 +66,17 @@ RELATED = 5  # related tips per tip page
 BACKGROUND_DOCUMENTS = 300
 
 
-def default_config() -> Path:
-    """The project's mkdocs.yml, found from the package so `--content` can be anywhere."""
-    return Path(__file__).resolve().parent.parent / "mkdocs.yml"
+BUILD_DIR = Path("build")  # what builds keep between runs: generated pages, caches, index
+DOCS, INDEX, CACHE = "docs", "index", "cache"  # its folders
+CONTENT_CACHE = "content.pickle"  # parsed tip files, shared by check and the build
+TAGS_CACHE = "tags.pickle"
+
+
+def default_config(content_dir: Path) -> Path:
+    """The project's mkdocs.yml: beside the content folder, as in the checkout, else in
+    the current folder, where MkDocs itself looks."""
+    beside = content_dir.absolute().parent / "mkdocs.yml"
+    return beside if beside.is_file() else Path("mkdocs.yml").absolute()
 
 
 @dataclass(frozen=True)
@@ -82,9 +108,10 @@ def build(
     *,
     strict: bool = False,
     drafts: bool = False,
-    build_dir: Path = Path("build"),
+    build_dir: Path = BUILD_DIR,
     config_file: Path | None = None,
     today: dt.date | None = None,
+    jobs: int | None = None,
 ) -> BuildReport:
     """Build the site from `content_dir` into `site_dir`; raise a TipkbError on failure.
 
@@ -92,9 +119,12 @@ def build(
     decides which tips are in the future (tests pin it).
     """
     today = today or clock.today()
-    config_file = config_file or default_config()
+    config_file = config_file or default_config(content_dir)
     if not config_file.is_file():
-        raise BuildError(f"{config_file}: MkDocs configuration not found; pass --config FILE")
+        raise BuildError(
+            f"{config_file}: MkDocs configuration not found (looked beside the content "
+            "folder and here); pass --config FILE"
+        )
     site_dir = outdir.guard(site_dir, keep=[content_dir, build_dir], projects=[config_file.parent])
     stages: list[tuple[str, float]] = []
     with outdir.locked(site_dir), _long_lived(), workers.session():
@@ -106,7 +136,7 @@ def build(
                 stages, "tag + phrases", lambda: _tag(content, build_dir), _describe_tagged
             )[0]
             shown = visible_tips(tips, today, drafts=drafts)
-            index_dir = build_dir / "index"
+            index_dir = build_dir / INDEX
             with _IndexWriter() as writer:
                 plan = _stage(
                     stages,
@@ -122,7 +152,7 @@ def build(
                 )
                 site = Site(shown, content.taxonomy, related, today)
                 with _counting() as page_warnings:
-                    written = _stage(stages, "pages", lambda: _pages(site, build_dir / "docs"), str)
+                    written = _stage(stages, "pages", lambda: _pages(site, build_dir / DOCS), str)
                 if strict and page_warnings.count:
                     raise BuildError(
                         f"{page_warnings.count} warning(s) in strict mode; fix them and build again"
@@ -132,10 +162,11 @@ def build(
                     "mkdocs",
                     lambda: publish(
                         config_file,
-                        build_dir / "docs",
+                        build_dir / DOCS,
                         site_dir,
                         strict=strict,
                         before_swap=writer.wait,
+                        jobs=jobs or workers.cores(),
                     ),
                     lambda n: f"{site_dir} ({n} warnings)" if n else str(site_dir),
                 )
@@ -176,7 +207,7 @@ def _long_lived() -> Iterator[None]:
 
 def _load(content_dir: Path, strict: bool, build_dir: Path) -> Content:
     """Load and check the content; tip files unchanged since the last build are not re-parsed."""
-    cache = Cache.open(build_dir / "cache" / "build-content.pickle")
+    cache = Cache.open(build_dir / CACHE / CONTENT_CACHE)
     content = load_content(content_dir, strict=strict, cache=cache)
     cache.save()  # only now: bad content leaves nothing written
     return content
@@ -193,7 +224,7 @@ def _describe_tagged(result: tuple[tuple[Tip, ...], int]) -> str:
 
 def _tag(content: Content, build_dir: Path) -> tuple[tuple[Tip, ...], int]:
     """Auto-tag every tip in memory (cached between builds); the tip files stay as written."""
-    return tag_all(content.tips, content.taxonomy, build_dir / "cache" / "tags.pickle")
+    return tag_all(content.tips, content.taxonomy, build_dir / CACHE / TAGS_CACHE)
 
 
 def _pages(site: Site, docs_dir: Path) -> WriteStats:
@@ -266,6 +297,7 @@ def publish(
     *,
     strict: bool = False,
     before_swap: Callable[[], None] = lambda: None,
+    jobs: int = 2,
 ) -> int:
     """Run MkDocs on `docs_dir` into a fresh folder, then swap it in as `site_dir`.
 
@@ -280,7 +312,7 @@ def publish(
     except OSError as err:
         raise _os_error(err, "cannot prepare the site folder") from None
     try:
-        warnings = run_mkdocs(config_file, docs_dir, fresh, strict=strict)
+        warnings = run_mkdocs(config_file, docs_dir, fresh, strict=strict, jobs=jobs)
         before_swap()
         outdir.mark(fresh)
         _swap(fresh, site_dir)
@@ -298,12 +330,14 @@ def _os_error(err: OSError, what: str) -> BuildError:
     return BuildError(f"{err.filename or '?'}: {what} ({err.strerror or err})")
 
 
-def run_mkdocs(config_file: Path, docs_dir: Path, out_dir: Path, *, strict: bool = False) -> int:
+def run_mkdocs(
+    config_file: Path, docs_dir: Path, out_dir: Path, *, strict: bool = False, jobs: int = 2
+) -> int:
     """MkDocs' build (on both CPUs where it can), quiet but for its warnings, which are
     logged and counted."""
     from mkdocs.exceptions import MkDocsException
 
-    settings = Settings(str(config_file), str(docs_dir.absolute()), str(out_dir), strict)
+    settings = Settings(str(config_file), str(docs_dir.absolute()), str(out_dir), strict, jobs)
     warnings = _Forward()
     with mkdocs_records(warnings):
         try:
@@ -366,3 +400,66 @@ def _clean_leftovers(site_dir: Path) -> None:
         os.replace(olds.pop(), site_dir)
     for leftover in [*olds, *parent.glob(f".{name}-build-*")]:
         shutil.rmtree(leftover, ignore_errors=True)
+
+
+# --- the other commands, on the same load + tag path ----------------------------------------
+
+
+def check(content_dir: Path, *, strict: bool = False, cache: bool = True) -> Content:
+    """`tipkb check`: every problem of the content, plus near-duplicate warnings."""
+    cache_file = BUILD_DIR / CACHE / CONTENT_CACHE if cache else None
+    return check_all(content_dir, strict=strict, cache_file=cache_file)
+
+
+def tag_files(
+    content_dir: Path,
+    files: Sequence[Path] = (),
+    *,
+    write: bool = False,
+    explain: bool = False,
+    build_dir: Path = BUILD_DIR,
+) -> TagRun:
+    """`tipkb tag`: what auto-tagging changes in the named tips, tagged as a build tags them."""
+    content = _load(content_dir, False, build_dir)
+    with _locked(build_dir):
+        tagged = _tag(content, build_dir)[0]
+    return tag_run(content, tagged, files, write=write, explain_tags=explain)
+
+
+def search_tips(
+    content_dir: Path,
+    query: str,
+    *,
+    situation: str | None = None,
+    technique: str | None = None,
+    limit: int = 10,
+    build_dir: Path = BUILD_DIR,
+) -> SearchResults:
+    """`tipkb search`: the site's tips, tagged as a build tags them, in the build's index."""
+    check_query(query)  # before the content is loaded: a bad query fails at once
+    content = _load(content_dir, False, build_dir)
+    check_filters(content.taxonomy, situation, technique)  # before the index is touched
+    with _locked(build_dir):
+        tips = visible_tips(_tag(content, build_dir)[0], clock.today())
+        index_dir = build_dir / INDEX
+        update_index(tips, content.taxonomy, index_dir)
+        return search(
+            index_dir,
+            query,
+            content.taxonomy,
+            situation=situation,
+            technique=technique,
+            limit=limit,
+        )
+
+
+def import_pages(pages: Sequence[Path], content_dir: Path, *, force: bool = False) -> ImportReport:
+    """`tipkb import`: scraped pages into tip files, each tagged as it is written."""
+    return importing.import_pages(pages, content_dir, force=force, tag=tag_tip)
+
+
+def evaluate_search(content_dir: Path, queries: Path) -> SearchEvaluation:
+    """`tipkb eval search`: hit@3 and MRR@10 of the terminal search on labelled queries."""
+    content = load_content(content_dir)
+    tips = visible_tips(tuple(tag_tip(t, content.taxonomy) for t in content.tips), clock.today())
+    return search_evaluation.evaluate(tips, content.taxonomy, queries)

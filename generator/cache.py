@@ -32,7 +32,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .tipfile import write_bytes_atomic
+from generator.files import write_bytes_atomic
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

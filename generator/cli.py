@@ -9,9 +9,7 @@ from pathlib import Path
 
 import click
 
-from .errors import ContentError, TipkbError, describe_os_error
-
-DEFAULT_CACHE = Path("build") / "cache" / "content.pickle"  # beside the search index
+from generator.errors import ContentError, TipkbError, describe_os_error
 
 CONTENT = click.option(
     "--content",
@@ -22,16 +20,26 @@ CONTENT = click.option(
 )
 
 
-class _Echo(logging.Handler):
-    """Log records → stderr lines; counted so --strict can fail on warnings."""
+EVAL_CONTENT = click.option(
+    "--content",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("tests/corpus"),
+    show_default=True,
+    help="Content to measure: the frozen copy of the tips the labels were written for.",
+)
+BUILD_DIR = click.option(
+    "--build-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build"),
+    show_default=True,
+    help="What builds keep between runs: generated pages, caches, the search index.",
+)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.warnings = 0
+
+class _Echo(logging.Handler):
+    """Log records → lines: warnings and errors to stderr, the rest to stdout."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno >= logging.WARNING:
-            self.warnings += 1
         click.echo(self.format(record), err=record.levelno >= logging.WARNING)
 
 
@@ -62,7 +70,7 @@ def cli(verbose: bool) -> None:
 @click.option(
     "--no-cache",
     is_flag=True,
-    help=f"Read every file afresh, without the results kept in {DEFAULT_CACHE}.",
+    help="Read every file afresh, without the results kept in build/cache/.",
 )
 def check(content: Path, strict: bool, no_cache: bool) -> None:
     """Validate every tip and the taxonomy; report all problems as path:line: message.
@@ -71,9 +79,9 @@ def check(content: Path, strict: bool, no_cache: bool) -> None:
     error (or any warning with --strict), 0 otherwise. What was worked out for
     unchanged files is kept in build/cache/, so the next check is quick.
     """
-    from .content import check_all
+    from generator.build import check as check_content
 
-    loaded = check_all(content, strict=strict, cache_file=None if no_cache else DEFAULT_CACHE)
+    loaded = check_content(content, strict=strict, cache=not no_cache)
     terms = len(loaded.taxonomy.situations + loaded.taxonomy.techniques)
     click.echo(f"{len(loaded.tips)} tips and {terms} taxonomy terms checked: no errors.")
 
@@ -92,7 +100,7 @@ def new(content: Path, title: str, date: datetime | None) -> None:
     Refuses a title that already exists, and warns when another tip looks
     like the same topic.
     """
-    from .scaffold import new_tip
+    from generator.content.scaffold import new_tip
 
     path = new_tip(content, title, date.date() if date else None)
     click.echo(path)
@@ -114,7 +122,7 @@ def import_(content: Path, pages: tuple[Path, ...], force: bool) -> None:
     editor changed are skipped unless --force. Prints 'N new, N updated,
     N unchanged, N skipped'; anything it could not read is a page:line warning.
     """
-    from .importer import import_pages
+    from generator.build import import_pages
 
     report = import_pages(pages, content, force=force)
     for warning in report.warnings:
@@ -152,6 +160,13 @@ MKDOCS_CONFIG = click.option(
 @click.option("--strict", is_flag=True, help="Fail on any warning (content or MkDocs).")
 @click.option("--drafts", is_flag=True, help="Also show drafts and future-dated tips, marked.")
 @TODAY
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="CPUs MkDocs may render on; 1 is MkDocs' own build. [default: all]",
+)
+@BUILD_DIR
 @MKDOCS_CONFIG
 def build(
     content: Path,
@@ -159,6 +174,8 @@ def build(
     strict: bool,
     drafts: bool,
     today: datetime | None,
+    jobs: int | None,
+    build_dir: Path,
     config_file: Path | None,
 ) -> None:
     """Check the content, generate the pages into build/docs/, and build the site with MkDocs.
@@ -166,7 +183,7 @@ def build(
     Nothing is written when a tip has an error. Draft tips and tips dated in
     the future are left out unless --drafts.
     """
-    from .build import build as build_site
+    from generator.build import build as build_site
 
     report = build_site(
         content,
@@ -174,6 +191,8 @@ def build(
         strict=strict,
         drafts=drafts,
         config_file=config_file,
+        jobs=jobs,
+        build_dir=build_dir,
         today=today.date() if today else None,
     )
     click.echo(str(report))
@@ -194,7 +213,7 @@ def serve(
 
     The browser reloads by itself after each rebuild. Stop with Ctrl+C.
     """
-    from .serve import serve as serve_site
+    from generator.serve import serve as serve_site
 
     serve_site(
         content,
@@ -220,9 +239,9 @@ def tag(content: Path, files: tuple[Path, ...], write: bool, explain: bool) -> N
     Tags an editor wrote are kept; ids listed in a tip's `rejected:` are
     never added; `auto_tags:` lists the tags added automatically.
     """
-    from .tagger import tag_content
+    from generator.build import tag_files
 
-    run = tag_content(content, files, write=write, explain_tags=explain)
+    run = tag_files(content, files, write=write, explain=explain)
     click.echo(run.report())
 
 
@@ -241,14 +260,7 @@ def tag(content: Path, files: tuple[Path, ...], write: bool, explain: bool) -> N
 @click.option(
     "--json", "as_json", is_flag=True, help="Print JSON for scripts (plain text, no markup)."
 )
-@click.option(
-    "--index",
-    "index_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("build") / "index",
-    show_default=True,
-    help="Search index folder; brought up to date with the content first.",
-)
+@BUILD_DIR
 def search(
     content: Path,
     query: str,
@@ -256,7 +268,7 @@ def search(
     technique: str | None,
     limit: int,
     as_json: bool,
-    index_dir: Path,
+    build_dir: Path,
 ) -> None:
     """Find the tips (and phrases to say) for QUERY, in your own words.
 
@@ -269,10 +281,15 @@ def search(
     """
     import json
 
-    from .search import search_content
+    from generator.build import search_tips
 
-    results = search_content(
-        content, query, index_dir=index_dir, situation=situation, technique=technique, limit=limit
+    results = search_tips(
+        content,
+        query,
+        situation=situation,
+        technique=technique,
+        limit=limit,
+        build_dir=build_dir,
     )
     if as_json:
         click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
@@ -282,50 +299,53 @@ def search(
 
 @cli.group(name="eval")
 def eval_() -> None:
-    """Measure tagging and search quality against the labelled sets in tests/."""
+    """Measure tagging and search quality against the labelled sets in tests/labels/,
+    on the frozen copy of the tips in tests/corpus/ (run from the project folder)."""
 
 
 @eval_.command(name="tags")
-@CONTENT
+@EVAL_CONTENT
 @click.option(
     "--labels",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="Labelled tips to compare with. [default: tests/labels/tags.yml]",
+    default=Path("tests/labels/tags.yml"),
+    show_default=True,
+    help="Labelled tips to compare with.",
 )
 @click.pass_context
-def eval_tags(ctx: click.Context, content: Path, labels: Path | None) -> None:
+def eval_tags(ctx: click.Context, content: Path, labels: Path) -> None:
     """Precision and recall of the tags (per vocabulary) and of the phrases.
 
     Each labelled tip is tagged afresh and compared with the hand-made labels;
     exits 1 when a figure is below its target.
     """
-    from .evaluate_tags import default_labels, evaluate
+    from generator.tagging.evaluation import evaluate
 
-    result = evaluate(content, labels or default_labels())
+    result = evaluate(content, labels)
     click.echo(result.report())
     if not result.meets_targets:
         ctx.exit(1)
 
 
 @eval_.command(name="search")
-@CONTENT
+@EVAL_CONTENT
 @click.option(
     "--queries",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    default=None,
-    help="Labelled queries to run. [default: tests/labels/queries.yml]",
+    default=Path("tests/labels/queries.yml"),
+    show_default=True,
+    help="Labelled queries to run.",
 )
 @click.pass_context
-def eval_search(ctx: click.Context, content: Path, queries: Path | None) -> None:
+def eval_search(ctx: click.Context, content: Path, queries: Path) -> None:
     """hit@3 and MRR@10 of `tipkb search` on staff queries labelled with their tips.
 
     Lists the queries whose tip is not in the first three; exits 1 when hit@3
     is below its target.
     """
-    from .evaluate_search import default_queries, evaluate
+    from generator.build import evaluate_search
 
-    result = evaluate(content, queries or default_queries())
+    result = evaluate_search(content, queries)
     click.echo(result.report())
     if not result.meets_target:
         ctx.exit(1)

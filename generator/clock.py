@@ -15,7 +15,7 @@ import datetime as dt
 import os
 import zoneinfo
 
-from .errors import ClockError
+from generator.errors import ClockError
 
 TODAY_VARIABLE = "TIPKB_TODAY"
 TIMEZONE_VARIABLE = "TIPKB_TIMEZONE"

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .errors import UnreadableError
+from generator.errors import UnreadableError
 
 log = logging.getLogger(__name__)
 

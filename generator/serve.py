@@ -15,8 +15,8 @@ from pathlib import Path
 
 from mkdocs.livereload import LiveReloadServer
 
-from .build import build, default_config
-from .errors import BuildError, TipkbError
+from generator.build import build, default_config
+from generator.errors import BuildError, TipkbError
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ def preview_server(
     `shutdown()` to stop it. `today` pins the day every rebuild is made as of
     (default: generator.clock.today() at each rebuild).
     """
-    config_file = config_file or default_config()
+    config_file = config_file or default_config(content_dir)
     run = partial(
         build,
         content_dir,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -13,6 +15,29 @@ from generator import workers
 # a case drawn by chance; local runs keep drawing new ones.
 settings.register_profile("ci", derandomize=True, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(autouse=True)
+def in_the_project(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs in the project folder, whatever folder pytest was started in: a
+    content tree of a test has no mkdocs.yml beside it, and the build then takes the
+    project's, as it does for an editor working in the checkout."""
+    monkeypatch.chdir(ROOT)
+
+
+def make_project(folder: Path) -> Path:
+    """Make `folder` a project like the checkout: the site's mkdocs.yml and theme beside
+    its content/, which the build then finds by itself."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if folder.resolve() == ROOT.resolve():
+        return folder
+    shutil.copy(ROOT / "mkdocs.yml", folder / "mkdocs.yml")
+    if not (folder / "theme").exists():
+        shutil.copytree(ROOT / "theme", folder / "theme")
+    return folder
 
 
 @pytest.fixture

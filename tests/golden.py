@@ -16,8 +16,10 @@ from pathlib import Path
 
 import yaml
 
-from generator.content import load_content
-from generator.pages import Site, render_pages, visible_tips
+from generator.content.load import load_content
+from generator.content.visible import visible_tips
+from generator.site.model import Site
+from generator.site.pages import render_pages
 
 HERE = Path(__file__).parent
 FIXTURE = HERE / "fixtures" / "site"

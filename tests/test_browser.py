@@ -16,8 +16,8 @@ import pytest
 from test_build import serve_sub_path
 
 from generator.build import build
-from generator.content import load_content
-from generator.evaluate_search import load_queries, score_rankings
+from generator.content.load import load_content
+from generator.search.evaluation import load_queries, score_rankings
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).parent.parent

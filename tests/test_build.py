@@ -34,10 +34,10 @@ from whoosh import index as whoosh_index
 from generator import build as build_module
 from generator import workers
 from generator.build import BuildReport, build
-from generator.content import load_content
+from generator.content.load import load_content
 from generator.errors import BuildError, ContentError
-from generator.pages_terms import SEARCH_BOOST
-from generator.search import CONTENTS, INDEX_NAME, search
+from generator.search.engine import CONTENTS, INDEX_NAME, search
+from generator.site.terms import SEARCH_BOOST
 
 ROOT = Path(__file__).parent.parent
 CONTENT = ROOT / "content"
@@ -455,6 +455,7 @@ def test_a_site_lost_mid_swap_is_restored_and_leftovers_removed(
 
 def test_the_build_command_reports_and_exits_nonzero_on_bad_content(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "generator", "build", "--content", str(FIXTURE)]
+    command += ["--config", str(ROOT / "mkdocs.yml")]
     done = subprocess.run(
         [*command, "--site", str(tmp_path / "site"), "--strict"],
         cwd=tmp_path,
@@ -518,7 +519,7 @@ def test_a_rebuild_parses_only_the_tips_changed_since(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from generator import cache
-    from generator import content as content_module
+    from generator.content import load as content_module
 
     content = tmp_path / "content"
     shutil.copytree(FIXTURE, content)

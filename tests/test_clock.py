@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import make_project
 
 from generator import clock
 from generator.errors import ClockError
@@ -60,7 +61,7 @@ def test_a_bad_setting_is_a_clear_error(
 
 
 def build(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    content = tmp_path / "content"
+    content = make_project(tmp_path) / "content"
     if not content.exists():
         shutil.copytree(SITE, content)
     return subprocess.run(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.schema import reference_table
+from generator.content.schema import reference_table
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -24,7 +24,7 @@ def test_front_matter_reference_is_generated_from_the_schema() -> None:
     match = re.search(r"<!-- reference:start[^>]*-->\n(.*?)<!-- reference:end -->", README, re.S)
     assert match, "README lost its front matter reference markers"
     assert match.group(1) == reference_table(), (
-        "README's front matter reference is stale: paste generator.schema.reference_table() "
+        "README's front matter reference is stale: paste generator.content.schema.reference_table() "
         "between the reference markers"
     )
 

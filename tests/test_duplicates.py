@@ -13,13 +13,13 @@ import pytest
 from click.testing import CliRunner
 
 from generator import cache as cache_module
-from generator import content as content_module
 from generator.cli import cli
-from generator.content import check_all
-from generator.duplicates import near_duplicates, shingles
+from generator.content import load as content_module
+from generator.content.duplicates import near_duplicates, shingles
+from generator.content.load import check_all
+from generator.content.tipfile import dump_tip
 from generator.errors import ContentError
 from generator.model import Tip, slugify
-from generator.tipfile import dump_tip
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +75,7 @@ def test_a_new_tip_with_no_text_yet_is_compared_by_title() -> None:
 
 def test_runs_hash_the_same_in_every_process() -> None:
     """They are cached between runs, so Python's per-process string hashing won't do."""
-    code = f"from generator.duplicates import shingles; print(sorted(shingles({LONG!r})))"
+    code = f"from generator.content.duplicates import shingles; print(sorted(shingles({LONG!r})))"
     other = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )

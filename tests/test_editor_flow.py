@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from generator.build import build
 from generator.cli import cli
-from generator.content import load_content
+from generator.content.load import load_content
 
 CONTENT = Path(__file__).parent.parent / "content"
 TUESDAY = dt.date(2026, 12, 1)

@@ -13,21 +13,21 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from generator.build import import_pages  # the importer with the tagger, as `tipkb import`
 from generator.cli import cli
-from generator.content import load_content
+from generator.content.load import load_content
+from generator.content.safety import unsafe_markup
+from generator.content.tipfile import dump_tip, parse_tip, read_tip
 from generator.errors import InputError
-from generator.importer import (
+from generator.importing.pages import (
     Post,
     digest,
     edited,
-    import_pages,
     merge_posts,
     parse_page,
     same_post,
 )
 from generator.model import SERIES_TOW, Tip
-from generator.safety import unsafe_markup
-from generator.tipfile import dump_tip, parse_tip, read_tip
 
 HERE = Path(__file__).parent
 REPO = HERE.parent

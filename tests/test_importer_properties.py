@@ -9,10 +9,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.importer import Post, edited, parse_page, tip_from_post
+from generator.content.safety import unsafe_markup
+from generator.content.tipfile import dump_tip, parse_tip
+from generator.importing.pages import Post, edited, parse_page, tip_from_post
 from generator.model import SERIES_TOW
-from generator.safety import unsafe_markup
-from generator.tipfile import dump_tip, parse_tip
 
 SEEDS = [p.read_text("utf-8") for p in sorted((Path(__file__).parent / "fixtures").glob("*.txt"))]
 NB = "\u00a0"

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import outdir
 from generator.build import build
 from generator.errors import BuildError
+from generator.site import outdir
 
 ROOT = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "site"

@@ -13,12 +13,14 @@ import pytest
 import yaml
 from golden import MODES, TODAY, differences, fixture_site, rendered
 
-from generator import pages_md as md
+from generator.content.schema import FIELDS
+from generator.content.visible import visible_tips
 from generator.errors import BuildError
 from generator.model import Phrase, Taxonomy, Term, Tip
-from generator.pages import Page, Site, render_pages, visible_tips, write_pages
-from generator.pages_parts import PHRASES_PER_PAGE, TIPS_PER_PAGE
-from generator.schema import FIELDS
+from generator.site import markdown as md
+from generator.site.model import Page, Site
+from generator.site.pages import render_pages, write_pages
+from generator.site.parts import PHRASES_PER_PAGE, TIPS_PER_PAGE
 
 ROOT = Path(__file__).parent.parent
 LINK = re.compile(r"\]\(([^)\s]+)\)")

@@ -13,13 +13,15 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from conftest import make_project
 
-from generator import cli, files, importer
+from generator import cli, files
+from generator.content.markdown_limits import MAX_BRACKETS, MAX_PARAGRAPH, MAX_PREFIX, MAX_TAGS
+from generator.content.safety import render_body
+from generator.content.tipfile import parse_tip
 from generator.errors import OutputError
-from generator.importer import escape_markdown, import_pages
-from generator.markdown_limits import MAX_BRACKETS, MAX_PARAGRAPH, MAX_PREFIX, MAX_TAGS
-from generator.safety import render_body
-from generator.tipfile import parse_tip
+from generator.importing import pages as importer
+from generator.importing.pages import escape_markdown, import_pages
 
 HERE = Path(__file__).parent
 BASE = HERE / "fixtures" / "base"  # one valid tip and a taxonomy
@@ -81,6 +83,7 @@ def test_the_importer_writes_text_that_renders_as_itself(text: str) -> None:
 
 def tipkb(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
     """A real process, in its own folder (for build/): the exit code, and no traceback."""
+    make_project(cwd)
     result = subprocess.run(
         [sys.executable, "-m", "generator", *map(str, args)],
         capture_output=True,
@@ -368,6 +371,7 @@ def run_main(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: object
 ) -> tuple[int, str]:
     """`tipkb ARGS` in this process (so os functions can be patched): exit code and stderr."""
+    make_project(Path.cwd())
     monkeypatch.setattr(sys, "argv", ["tipkb", *map(str, args)])
     with pytest.raises(SystemExit) as exit_:
         cli.main()

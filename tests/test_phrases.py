@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.phrases import extract, normalize
+from generator.tagging.phrases import extract, normalize
 
 PHRASES = [
     pytest.param(

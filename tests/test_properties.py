@@ -12,11 +12,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import pages_md
 from generator.cache import digest
+from generator.content.safety import unsafe_markup
+from generator.content.tipfile import dump_tip, parse_tip
 from generator.model import SERIES_TOW, Phrase, Source, Tip, slugify
-from generator.safety import unsafe_markup
-from generator.tipfile import dump_tip, parse_tip
+from generator.site import markdown as pages_md
 
 ROOT = Path(__file__).parent.parent
 

@@ -47,9 +47,9 @@ from hypothesis import strategies as st
 from test_build import serve_sub_path
 
 from generator.build import build
-from generator.content import check_all
+from generator.content.load import check_all
 from generator.errors import ContentError, InputError, Problem, TipkbError
-from generator.importer import import_pages
+from generator.importing.pages import import_pages
 
 HERE = Path(__file__).parent
 REPO = HERE.parent

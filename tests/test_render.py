@@ -16,10 +16,11 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-from generator import render
-from generator.build import build, default_config
+from generator.build import build
+from generator.site import mkdocs_engine as render
 
 CONTENT = Path(__file__).parent.parent / "content"
+CONFIG = Path(__file__).parent.parent / "mkdocs.yml"
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +38,7 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def mkdocs_own(docs: Path, site: Path) -> dict[str, bytes]:
-    mkdocs_build(load_config(str(default_config()), docs_dir=str(docs), site_dir=str(site)))
+    mkdocs_build(load_config(str(CONFIG), docs_dir=str(docs), site_dir=str(site)))
     return tree(site)
 
 
@@ -52,7 +53,7 @@ def in_this_process(func: Callable[[Sequence[Any]], list[Any]], items: Sequence[
 
 
 def settings(docs: Path, site: Path, *, strict: bool = False) -> render.Settings:
-    return render.Settings(str(default_config()), str(docs), str(site), strict)
+    return render.Settings(str(CONFIG), str(docs), str(site), strict)
 
 
 @pytest.mark.parametrize("share", [elsewhere, in_this_process])
@@ -100,9 +101,9 @@ def test_a_plugin_other_than_search_gets_mkdocs_own_build(
 ) -> None:
     """Another plugin may keep state across pages, which a second process would not see."""
     config = tmp_path / "mkdocs.yml"
-    text = default_config().read_text(encoding="utf-8")
+    text = CONFIG.read_text(encoding="utf-8")
     text = text.replace("plugins:\n", "plugins:\n  - tags\n")
-    theme = default_config().parent / "theme"
+    theme = CONFIG.parent / "theme"
     config.write_text(text.replace("custom_dir: theme", f"custom_dir: {theme}"), encoding="utf-8")
 
     def refuse(*args: object) -> None:
@@ -135,3 +136,29 @@ def test_a_page_that_fails_is_named(
         render.build_site(settings(copy, tmp_path / "site"))
     said = caplog.text + capfd.readouterr().err  # a worker process's log goes to stderr
     assert f"Error building page 'tips/{tip.name}'" in said
+
+
+def test_the_two_cpu_build_is_taken_only_with_the_mkdocs_it_follows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The test extras pin that MkDocs; any other falls back to MkDocs' own build, logged."""
+    import mkdocs
+
+    (tmp_path / "docs").mkdir()
+    config = settings(tmp_path / "docs", tmp_path / "site").load()
+    assert render.shareable(config) == (mkdocs.__version__ == render.CHECKED_MKDOCS)
+    monkeypatch.setattr(mkdocs, "__version__", "1.7.0")
+    assert "MkDocs 1.7.0" in render.why_not_shared(config)
+
+
+def test_one_job_is_mkdocs_own_build_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("# Home\n", encoding="utf-8")
+    one = render.Settings(str(CONFIG), str(docs), str(tmp_path / "site"), False, jobs=1)
+    with caplog.at_level(logging.INFO, logger="generator"):
+        render.build_site(one)
+    assert "MkDocs renders on one CPU: one job was asked for" in caplog.text
+    assert (tmp_path / "site" / "index.html").is_file()

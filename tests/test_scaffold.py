@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from generator.cli import cli
-from generator.content import load_content
+from generator.content.load import load_content
+from generator.content.scaffold import new_tip, next_tuesday
 from generator.errors import TipkbError
-from generator.scaffold import new_tip, next_tuesday
 
 BASE = Path(__file__).parent / "fixtures" / "base"
 

@@ -18,12 +18,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from generator.build import evaluate_search, search_tips
 from generator.cli import cli
-from generator.content import load_content
+from generator.content.load import load_content
+from generator.content.tipfile import dump_tip
 from generator.errors import BuildError, ContentError, InputError, QueryError
-from generator.evaluate_search import default_queries, evaluate, load_queries, score_rankings
 from generator.model import Phrase, Taxonomy, Term, Tip, slugify
-from generator.search import (
+from generator.search.engine import (
     CONTENTS,
     MARK,
     OPEN,
@@ -32,12 +33,16 @@ from generator.search import (
     plan_index,
     related_tips,
     search,
-    search_content,
     update_index,
 )
-from generator.tipfile import dump_tip
+from generator.search.evaluation import (
+    load_queries,
+    score_rankings,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
+CORPUS = Path(__file__).parent / "corpus"
+LABELS = Path(__file__).parent / "labels"
 
 TAXONOMY = Taxonomy(
     situations=(
@@ -305,7 +310,7 @@ def test_no_change_opens_no_writer(tmp_path: Path) -> None:
     before = index_files(folder)
     stats = update_index(list(reversed(TIPS)), TAXONOMY, folder)
     assert (stats.added, stats.updated, stats.removed, stats.unchanged) == (0, 0, 0, len(TIPS))
-    assert not stats.changed
+    assert (stats.added, stats.updated, stats.removed) == (0, 0, 0)
     assert index_files(folder) == before  # no file written, none added, no lock taken
 
 
@@ -461,7 +466,7 @@ def run(*args: str) -> tuple[int, str]:
 
 def test_cli_search_builds_the_index_and_prints_results(content: Path, tmp_path: Path) -> None:
     index = tmp_path / "idx"
-    code, out = run("search", "yelling", "--content", str(content), "--index", str(index))
+    code, out = run("search", "yelling", "--content", str(content), "--build-dir", str(index))
     assert code == 0, out
     # Equal scores (both are tagged with the term "yelling" names): in slug order.
     assert out.startswith("1. A Sincere Apology (2024-01-30)  tips/a-sincere-apology/\n")
@@ -473,7 +478,7 @@ def test_cli_search_builds_the_index_and_prints_results(content: Path, tmp_path:
 def test_cli_search_json(content: Path, tmp_path: Path) -> None:
     code, out = run(
         "search", "refund", "--json", "--limit", "1", "--content", str(content),
-        "--index", str(tmp_path / "idx"),
+        "--build-dir", str(tmp_path / "idx"),
     )  # fmt: skip
     assert code == 0, out
     data = json.loads(out)
@@ -482,7 +487,9 @@ def test_cli_search_json(content: Path, tmp_path: Path) -> None:
 
 
 def test_cli_search_says_when_nothing_matches(content: Path, tmp_path: Path) -> None:
-    code, out = run("search", "refnd", "--content", str(content), "--index", str(tmp_path / "idx"))
+    code, out = run(
+        "search", "refnd", "--content", str(content), "--build-dir", str(tmp_path / "idx")
+    )
     assert (code, out.strip()) == (0, "No tips match 'refnd'. Did you mean: refund")
 
 
@@ -490,7 +497,7 @@ def test_search_content_rejects_an_unknown_situation_before_indexing(
     content: Path, tmp_path: Path
 ) -> None:
     with pytest.raises(InputError, match="did you mean 'upset-customer'"):
-        search_content(content, "x", index_dir=tmp_path / "idx", situation="upset-custmer")
+        search_tips(content, "x", build_dir=tmp_path / "idx", situation="upset-custmer")
     assert not (tmp_path / "idx").exists()
 
 
@@ -555,7 +562,7 @@ def test_cli_eval_search_prints_the_figures(content: Path, tmp_path: Path) -> No
     assert code == 1
 
 
-# --- the committed content ---------------------------------------------------
+# --- the frozen corpus (tests/corpus/, a copy of the real tips) ---------------
 
 
 @pytest.fixture(scope="module")
@@ -564,8 +571,8 @@ def committed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_issue_example_finds_defend_without_being_defensive(committed_index: Path) -> None:
-    results = search_content(
-        ROOT / "content", "client says the other rep lied to them", index_dir=committed_index
+    results = search_tips(
+        CORPUS, "client says the other rep lied to them", build_dir=committed_index
     )
     top = {r.slug: r for r in results.results[:3]}
     assert "defend-without-being-defensive" in top
@@ -582,15 +589,15 @@ def test_the_issue_example_finds_defend_without_being_defensive(committed_index:
 def test_the_issue_examples_find_fitting_tips(
     committed_index: Path, query: str, slug: str | None
 ) -> None:
-    results = search_content(ROOT / "content", query, index_dir=committed_index)
+    results = search_tips(CORPUS, query, build_dir=committed_index)
     if slug is None:  # any tip for an upset customer will do
         assert "upset-customer" in results.results[0].situations
     else:
         assert slug in results.slugs[:3]
 
 
-def test_search_quality_meets_its_target_on_the_committed_content() -> None:
-    result = evaluate(ROOT / "content", default_queries())
+def test_search_quality_meets_its_target_on_the_corpus() -> None:
+    result = evaluate_search(CORPUS, LABELS / "queries.yml")
     assert len(result.outcomes) >= 30
     assert result.meets_target, result.report()
 

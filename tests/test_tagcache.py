@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from generator.content import load_content
-from generator.tagcache import tag_all
-from generator.tagger import tag_tip
+from generator.content.load import load_content
+from generator.tagging.cache import tag_all
+from generator.tagging.tagger import tag_tip
 
 CONTENT = Path(__file__).parent.parent / "content"
 

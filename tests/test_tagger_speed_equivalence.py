@@ -9,11 +9,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from generator import phrases, rules
-from generator.content import load_content
+from generator.content import rules
+from generator.content.load import load_content
+from generator.content.rules import FIELDS, RuleSet, compile_rule, document
 from generator.model import Tip
-from generator.rules import FIELDS, RuleSet, compile_rule, document
-from generator.tagger import _compiled, _document
+from generator.tagging import phrases
+from generator.tagging.tagger import _compiled, _document
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = load_content(ROOT / "content")

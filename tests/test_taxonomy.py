@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.content import check_content
-from generator.taxonomy import load_taxonomy
+from generator.content.load import check_content
+from generator.content.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "content" / "taxonomy.yml"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.content import check_content, load_content
+from generator.content.load import check_content, load_content
+from generator.content.tipfile import dump_tip, parse_tip, write_text_atomic
 from generator.errors import ContentError
 from generator.model import Phrase, Source, Tip, slugify
-from generator.tipfile import dump_tip, parse_tip, write_text_atomic
 
 HERE = Path(__file__).parent
 BASE = HERE / "fixtures" / "base"

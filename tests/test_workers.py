@@ -16,10 +16,10 @@ import pytest
 
 from generator import workers
 from generator.cache import Cache
-from generator.content import check_content
+from generator.content.load import check_content
 from generator.model import Content
-from generator.search import plan_index
-from generator.tagcache import tag_all
+from generator.search.engine import plan_index
+from generator.tagging.cache import tag_all
 
 ROOT = Path(__file__).parent.parent
 

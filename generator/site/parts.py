@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 from itertools import chain
 
-from . import pages_md as md
-from .model import Taxonomy, Term, Tip
-from .pages import Said, Site
+from generator.model import Taxonomy, Term, Tip
+from generator.site import markdown as md
+from generator.site.model import Said, Site
 
 HOME = "index.md"
 SITUATIONS = "situations/index.md"

@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-from .cache import Cache, file_key
-from .errors import ContentError, Problem
-from .files import remove_leftovers
-from .model import Content, Taxonomy, Tip
-from .taxonomy import did_you_mean, load_taxonomy
-from .tipfile import read_tip
-from .workers import map_shared
+from generator.cache import Cache, file_key
+from generator.content.taxonomy import did_you_mean, load_taxonomy
+from generator.content.tipfile import read_tip
+from generator.errors import ContentError, Problem
+from generator.files import remove_leftovers
+from generator.model import Content, Taxonomy, Tip
+from generator.workers import map_shared
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,12 @@ def load_content(
 ) -> Content:
     """Load and validate; raise ContentError listing every error (and warning, if strict)."""
     content, problems = check_content(root, cache, allow_empty=allow_empty)
+    return _reported(content, problems, strict)
+
+
+def _reported(content: Content, problems: list[Problem], strict: bool) -> Content:
+    """The content, once its warnings are logged; a ContentError for any error (or any
+    warning, if strict), listing every problem."""
     if any(p.level == "error" or strict for p in problems):
         raise ContentError(problems)
     for problem in problems:
@@ -108,17 +114,13 @@ def check_all(root: Path, *, strict: bool = False, cache_file: Path | None = Non
     Kept out of load_content so builds don't pay for the duplicate search.
     `cache_file` keeps what was worked out for unchanged tips for the next check.
     """
-    from .duplicates import near_duplicates
+    from generator.content.duplicates import near_duplicates
 
     cache = Cache.open(cache_file)
     content, problems = check_content(root, cache)
     problems += near_duplicates(content.tips, cache)
     cache.save()
-    if any(p.level == "error" or strict for p in problems):
-        raise ContentError(problems)
-    for problem in problems:
-        log.warning("%s", problem)
-    return content
+    return _reported(content, problems, strict)
 
 
 def cross_check(tips: list[Tip], taxonomy: Taxonomy | None) -> list[Problem]:

@@ -22,11 +22,11 @@ from typing import Any
 
 import yaml
 
-from . import rules
-from .errors import Problem, UnreadableError
-from .files import read_file
-from .model import SLUG_RE, Taxonomy, Term
-from .tipfile import compose_yaml, decode
+from generator.content import rules
+from generator.content.tipfile import compose_yaml, decode
+from generator.errors import Problem, UnreadableError
+from generator.files import read_file
+from generator.model import SLUG_RE, Taxonomy, Term
 
 VOCABULARIES = ("situations", "techniques")
 TERM_KEYS = {"id", "label", "description", "synonyms", "rules"}

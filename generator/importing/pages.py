@@ -75,12 +75,13 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from . import escape
-from .content import TAXONOMY_FILE, TIPS_DIR, tip_paths
-from .errors import InputError, OutputError, Problem, UnreadableError
-from .files import read_file, remove_leftovers, stage
-from .model import SERIES_TOW, Source, Tip, slugify, tip_filename
-from .tipfile import dump_tip, read_tip
+from generator.content import escape
+from generator.content.load import TAXONOMY_FILE, TIPS_DIR, tip_paths
+from generator.content.taxonomy import load_taxonomy
+from generator.content.tipfile import dump_tip, read_tip
+from generator.errors import InputError, OutputError, Problem, UnreadableError
+from generator.files import read_file, remove_leftovers, stage
+from generator.model import SERIES_TOW, Source, Taxonomy, Tip, slugify, tip_filename
 
 log = logging.getLogger(__name__)
 
@@ -694,17 +695,18 @@ IMPORTED_FIELDS = ("title", "date", "kind", "series", "categories", "summary", "
 NEW, UPDATED, UNCHANGED, SKIPPED = "new", "updated", "unchanged", "skipped"
 
 
+def _digest_value(name: str, value: object) -> object:
+    """A field as the digest has always written it (kept, so stored digests still match)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value.strip() if name == "body" and isinstance(value, str) else value
+
+
 def digest(tip: Tip) -> str:
     """Fingerprint of a tip's imported fields, as written: a change by an editor alters it."""
-    values = [
-        tip.title,
-        tip.date.isoformat() if tip.date else None,
-        tip.kind,
-        tip.series,
-        list(tip.categories),
-        tip.summary,
-        tip.body.strip(),
-    ]
+    values = [_digest_value(name, getattr(tip, name)) for name in IMPORTED_FIELDS]
     data = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:16]
 
@@ -871,14 +873,17 @@ def read_pages(pages: Sequence[Path]) -> list[tuple[Path, str]]:
     return texts
 
 
-def _tagger(content_dir: Path) -> tuple[Callable[[Tip], Tip], list[Problem]]:
-    """tag_tip with the content's taxonomy; a broken taxonomy is a warning here."""
-    from .tagger import tag_tip
-    from .taxonomy import load_taxonomy
+Tagger = Callable[[Tip, Taxonomy], Tip]
 
+
+def _tagger(content_dir: Path, tag: Tagger | None) -> tuple[Callable[[Tip], Tip], list[Problem]]:
+    """`tag` with the content's taxonomy (none: tips are written as imported); a broken
+    taxonomy is a warning here, and check reports it."""
+    if tag is None:
+        return (lambda tip: tip), []
     taxonomy, problems = load_taxonomy(content_dir / TAXONOMY_FILE)
     problems = [dataclasses.replace(p, level="warning") for p in problems]
-    return (lambda tip: tag_tip(tip, taxonomy)), problems
+    return (lambda tip: tag(tip, taxonomy)), problems
 
 
 def _write_all(changes: Sequence[Change], tag: Callable[[Tip], Tip]) -> None:
@@ -912,8 +917,11 @@ def _holds(path: Path, text: str) -> bool:
         return False
 
 
-def import_pages(pages: Sequence[Path], content_dir: Path, *, force: bool = False) -> ImportReport:
-    """Parse every page, merge duplicates, compare with content_dir/tips, then write."""
+def import_pages(
+    pages: Sequence[Path], content_dir: Path, *, force: bool = False, tag: Tagger | None = None
+) -> ImportReport:
+    """Parse every page, merge duplicates, compare with content_dir/tips, then write,
+    each written tip tagged by `tag` (the orchestrator passes the tagger)."""
     remove_leftovers(content_dir / TIPS_DIR)
     warnings: list[Problem] = []
     posts: list[Post] = []
@@ -926,10 +934,10 @@ def import_pages(pages: Sequence[Path], content_dir: Path, *, force: bool = Fals
     changes = plan_import(merged, content_dir, force=force)
     writing = [c for c in changes if c.action in (NEW, UPDATED)]
     if writing:
-        tag, problems = _tagger(content_dir)
+        tagger, problems = _tagger(content_dir, tag)
         warnings += problems
         try:
-            _write_all(writing, tag)
+            _write_all(writing, tagger)
         except OSError as err:
             raise OutputError.from_os(err, "cannot write; nothing was imported") from err
     for change in changes:

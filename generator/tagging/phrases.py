@@ -20,9 +20,10 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from generator.content.safety import visible
+
 MIN_WORDS = 3
 
-_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 _BULLET = re.compile(r"^\s{0,3}(?:[-*+•]|\d{1,2}[.)])\s+(.*)$")
 _QUOTE = re.compile(r"“([^“”]+)”|\"([^\"\n]+)\"")
 _SENTENCE_END = re.compile(r"[.!?…](?:[”\"’)]*)\s+")
@@ -74,14 +75,9 @@ class Found:
     cue: str
 
 
-def visible(body: str) -> str:
-    """The body without HTML comments: notes to editors are not advice to readers."""
-    return _COMMENT.sub(" ", body) if "<!--" in body else body
-
-
 def extract(body: str) -> tuple[Found, ...]:
     """Every phrase the body recommends saying, in order, without repeats."""
-    body = visible(body)
+    body = visible(body)  # notes to editors are not advice to readers
     if ":" not in body and "“" not in body and '"' not in body:
         return ()  # no list introduced by a colon, no quotes: nothing to find
     found: list[Found] = []

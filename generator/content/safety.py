@@ -172,6 +172,14 @@ def _close_links(text: str) -> str:
     return "".join(out)
 
 
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+
+
+def visible(body: str) -> str:
+    """The body as readers see it: without HTML comments, which are notes to editors."""
+    return _COMMENT.sub(" ", body) if "<!--" in body else body
+
+
 def _without_comments(text: str) -> str:
     """The text less its closed `<!-- … -->` comments; each search starts where the
     last ended, so the scan is linear."""

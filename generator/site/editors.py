@@ -9,18 +9,18 @@ from __future__ import annotations
 from importlib import resources
 from string import Template
 
-from . import pages_md as md
-from . import pages_parts as parts
-from .model import Taxonomy, Term
-from .pages import Page
-from .schema import FIELDS, reference_table
+from generator.content.schema import FIELDS, reference_table
+from generator.model import Taxonomy, Term
+from generator.site import markdown as md
+from generator.site import parts
+from generator.site.model import Page
 
 # Fields shown in the example file: the ones an editor writes by hand.
 EXAMPLE_FIELDS = ("title", "slug", "date", "series", "summary", "situations", "techniques")
 
 
 def editors_page(taxonomy: Taxonomy) -> Page:
-    template = resources.files("generator").joinpath("templates/editors.md").read_text("utf-8")
+    template = resources.files("generator.site").joinpath("templates/editors.md").read_text("utf-8")
     text = Template(template).substitute(
         example=example_file(),
         fields=reference_table().rstrip("\n"),

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from . import pages_md as md
-from . import pages_parts as parts
-from .model import Term, Tip
-from .pages import Page, Said, Site
+from generator.model import Term, Tip
+from generator.site import markdown as md
+from generator.site import parts
+from generator.site.model import Page, Said, Site
 
 # Situation pages come first when the query names the situation (its label or
 # a synonym); higher boosts let them crowd tips out of results for any query.

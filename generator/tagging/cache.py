@@ -7,14 +7,15 @@ generator.cache). A change to any of them re-tags exactly the tips it can affect
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-from .cache import Cache, digest, text_digest
-from .model import Phrase, Taxonomy, Tip
-from .tagger import tag_tip
-from .workers import map_shared
+from generator.cache import Cache, digest, text_digest
+from generator.model import Phrase, Taxonomy, Tip
+from generator.tagging.tagger import tag_tip
+from generator.workers import map_shared
 
 # What tagging adds to a tip: its situations, techniques, auto_tags and phrases.
 _Result = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[Phrase, ...]]
@@ -32,21 +33,13 @@ def _result(tip: Tip) -> _Result:
 
 def _apply(tip: Tip, result: _Result) -> Tip:
     situations, techniques, auto_tags, phrases = result
-    return _with(
+    return dataclasses.replace(
         tip,
         situations=situations,
         techniques=techniques,
         auto_tags=auto_tags,
         phrases=phrases,
     )
-
-
-def _with(tip: Tip, **changes: object) -> Tip:
-    """dataclasses.replace for fields that need no checking, without re-running __init__:
-    a rebuild applies cached tags to every tip, and replace() is the bulk of that."""
-    new = object.__new__(Tip)
-    new.__dict__.update(tip.__dict__, **changes)
-    return new
 
 
 def tag_all(

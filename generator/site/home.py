@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import pages_md as md
-from . import pages_parts as parts
-from .pages import Page, Said, Site
-from .pages_terms import term_cards
+from generator.site import markdown as md
+from generator.site import parts
+from generator.site.model import Page, Said, Site
+from generator.site.terms import term_cards
 
 RECENT = 8
 THIS_WEEK_PHRASES = 3

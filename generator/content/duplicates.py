@@ -17,10 +17,10 @@ from collections import Counter
 from collections.abc import Sequence
 from itertools import chain
 
-from .cache import Cache, text_key
-from .errors import Problem
-from .model import Tip
-from .phrases import visible
+from generator.cache import Cache, text_key
+from generator.content.safety import visible
+from generator.errors import Problem
+from generator.model import Tip
 
 TEXT_CLOSE = 0.8  # share of the shorter text's 3-word runs also in the other tip
 TITLE_CLOSE = 0.85  # title likeness that alone warns, for a tip with too little text

@@ -18,20 +18,13 @@ from typing import Any
 
 import yaml
 
-import generator
-
-from .content import load_content
-from .errors import ContentError, Problem
-from .tipfile import load_yaml
+from generator.content.tipfile import load_yaml
+from generator.errors import ContentError, Problem
+from generator.model import Taxonomy, Tip
 
 HIT_TARGET = 0.9  # hit@3 that `tipkb search` must reach
 HIT_AT = 3
 MRR_AT = 10
-
-
-def default_queries() -> Path:
-    """The labelled queries kept with the tests, found from the installed package."""
-    return Path(generator.__file__).parent.parent / "tests" / "labels" / "queries.yml"
 
 
 @dataclass(frozen=True)
@@ -157,19 +150,18 @@ def _query(
     return LabelledQuery(item["query"], frozenset(map(str, relevant)), line), problems
 
 
-def evaluate(content_dir: Path, queries_path: Path) -> SearchEvaluation:
-    """Run every labelled query through `tipkb search`'s engine on a fresh index."""
-    from .search import OPEN, search, searchable_tips, update_index
+def evaluate(tips: Sequence[Tip], taxonomy: Taxonomy, queries_path: Path) -> SearchEvaluation:
+    """Run every labelled query through `tipkb search`'s engine on a fresh index of the
+    tagged, visible `tips`."""
+    from generator.search.engine import OPEN, search, update_index
 
-    content = load_content(content_dir)
-    tips = searchable_tips(content)
     queries = load_queries(queries_path, {t.slug for t in tips})
     with tempfile.TemporaryDirectory(prefix="tipkb-eval-") as tmp:
         index_dir = Path(tmp)
-        update_index(tips, content.taxonomy, index_dir)
+        update_index(tips, taxonomy, index_dir)
         try:
             outcomes = tuple(
-                Outcome(q, search(index_dir, q.query, content.taxonomy, limit=MRR_AT).slugs)
+                Outcome(q, search(index_dir, q.query, taxonomy, limit=MRR_AT).slugs)
                 for q in queries
             )
         finally:

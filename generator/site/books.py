@@ -12,9 +12,9 @@ from functools import partial
 from itertools import groupby
 from typing import Any
 
-from . import pages_md as md
-from . import pages_parts as parts
-from .pages import Page, Site
+from generator.site import markdown as md
+from generator.site import parts
+from generator.site.model import Page, Site
 
 
 @dataclass(frozen=True)

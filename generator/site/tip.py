@@ -9,15 +9,14 @@ from __future__ import annotations
 import logging
 import re
 
-from . import pages_md as md
-from . import pages_parts as parts
-from .model import SERIES_TOW, Tip
-from .pages import Page, Said, Site
-from .safety import render_body
+from generator.content.safety import render_body
+from generator.model import SERIES_TOW, Tip
+from generator.site import markdown as md
+from generator.site import parts
+from generator.site.model import Page, Said, Site
 
 log = logging.getLogger(__name__)
 
-MAX_RELATED = 5
 # A body's link to another tip file: `other-tip.md` or `2014-07-08-other-tip.md`
 # (as the file is named in content/tips), with an optional #anchor. The sanitizer
 # writes every attribute in double quotes, so the pattern sees each href whole.
@@ -109,7 +108,7 @@ def _what_to_say(site: Site, path: str, tip: Tip) -> str:
 
 
 def _related(site: Site, path: str, tip: Tip) -> str:
-    related = site.related_to(tip)[:MAX_RELATED]
+    related = site.related_to(tip)  # the build asks for RELATED of them
     if not related:
         return ""
     heading = "## Related tips { #related-tips data-search-exclude }"

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import BuildError
+from generator.errors import BuildError
 
 MARKER = ".tipkb-site"  # written into every site tipkb builds
 MARKER_TEXT = "This folder is a site built by tipkb; each build replaces it whole.\n"

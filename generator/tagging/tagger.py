@@ -15,12 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import phrases as phrase_finder
-from .content import load_content
-from .errors import InputError
-from .model import Phrase, Taxonomy, Tip
-from .rules import Document, RuleSet, compile_rule, document
-from .tipfile import dump_tip, write_tip
+from generator.content.rules import Document, RuleSet, compile_rule, document
+from generator.content.safety import visible
+from generator.content.tipfile import dump_tip, write_tip
+from generator.errors import InputError
+from generator.model import Content, Phrase, Taxonomy, Tip
+from generator.tagging import phrases as phrase_finder
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def _compiled(taxonomy: Taxonomy) -> _Rules:
 
 def _document(tip: Tip) -> Document:
     """The tip's text; a summary copied from the body adds no evidence, so it is skipped."""
-    text = phrase_finder.visible(tip.body)
+    text = visible(tip.body)
     summary = tip.summary.rstrip("…. ")
     copied = summary in text or " ".join(summary.split()) in " ".join(text.split())
     return document(tip.title, "" if copied else tip.summary, text)
@@ -161,26 +161,27 @@ class TagRun:
         return "\n".join(parts)
 
 
-def tag_content(
-    content_dir: Path,
+def tag_run(
+    content: Content,
+    tagged: Sequence[Tip],
     files: Sequence[Path] = (),
     *,
     write: bool = False,
     explain_tags: bool = False,
 ) -> TagRun:
-    """Tag the named tips (default: all), validating the whole content first."""
-    content = load_content(content_dir)
-    tips = _selected(content.tips, files)
+    """What tagging changes in the named tips (default: all); `tagged` is every tip of
+    `content` as tag_tip tags it (the build's tag cache computes it)."""
+    by_path = {tip.path: new for tip, new in zip(content.tips, tagged, strict=True)}
     changes = []
-    for tip in tips:
-        tagged = tag_tip(tip, content.taxonomy)
-        changed = _tag_fields(tagged) != _tag_fields(tip)
+    for tip in _selected(content.tips, files):
+        new = by_path[tip.path]
+        changed = _tag_fields(new) != _tag_fields(tip)
         assert tip.path is not None
-        diff = _diff(tip.path, dump_tip(tagged)) if changed else ""
+        diff = _diff(tip.path, dump_tip(new)) if changed else ""
         if changed and write:
-            write_tip(tip.path, tagged)
+            write_tip(tip.path, new)
             log.debug("tagged %s", tip.path)
-        note = render_evidence(tagged, explain(tagged, content.taxonomy)) if explain_tags else ""
+        note = render_evidence(new, explain(new, content.taxonomy)) if explain_tags else ""
         changes.append(TagChange(tip.path, diff, note))
     return TagRun(tuple(changes), write)
 

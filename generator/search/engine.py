@@ -50,14 +50,12 @@ from whoosh.lang.porter import stem as _porter
 from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, SegmentWriter
 
-from . import clock
-from .cache import digest, text_digest
-from .content import load_content
-from .errors import BuildError, InputError, QueryError
-from .model import Content, Taxonomy, Term, Tip, tip_url
-from .taxonomy import did_you_mean
-from .tipfile import write_text_atomic
-from .workers import map_shared
+from generator.cache import digest, text_digest
+from generator.content.taxonomy import did_you_mean
+from generator.content.tipfile import write_text_atomic
+from generator.errors import BuildError, InputError, QueryError
+from generator.model import Taxonomy, Term, Tip, tip_url
+from generator.workers import map_shared
 
 log = logging.getLogger(__name__)
 
@@ -186,10 +184,6 @@ class IndexStats:
     updated: int
     removed: int
     unchanged: int
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
 
     def __str__(self) -> str:
         return (
@@ -807,6 +801,12 @@ def _allowed(view: _View, situation: str | None, technique: str | None) -> froze
     return frozenset.intersection(*sets) if sets else None
 
 
+def check_filters(taxonomy: Taxonomy, situation: str | None, technique: str | None) -> None:
+    """An InputError for a filter that names no situation or technique of the taxonomy."""
+    _check_filter(situation, taxonomy.situation_ids, "situation")
+    _check_filter(technique, taxonomy.technique_ids, "technique")
+
+
 def _check_filter(term_id: str | None, known: tuple[str, ...], noun: str) -> None:
     if term_id is not None and term_id not in known:
         raise InputError(
@@ -1241,44 +1241,3 @@ def _lowest_bits(mask: int, n: int) -> list[int]:
         out.append(low.bit_length() - 1)
         mask ^= low
     return out
-
-
-# ---------------------------------------------------------------------------
-# From a content folder, as `tipkb search` does
-
-DEFAULT_INDEX = Path("build") / "index"
-
-
-def searchable_tips(content: Content, today: dt.date | None = None) -> tuple[Tip, ...]:
-    """The tips the site shows, tagged in memory as a build tags them."""
-    from .pages import visible_tips
-    from .tagger import tag_tip
-
-    shown = visible_tips(content.tips, today or clock.today())
-    return tuple(tag_tip(tip, content.taxonomy) for tip in shown)
-
-
-def search_content(
-    content_dir: Path,
-    query_text: str,
-    *,
-    index_dir: Path = DEFAULT_INDEX,
-    situation: str | None = None,
-    technique: str | None = None,
-    limit: int = 10,
-) -> SearchResults:
-    """Load and check the content, bring the index up to date (building it if need be), search."""
-    check_query(query_text)  # before the content is loaded: a bad query fails at once
-    content = load_content(content_dir)
-    _check_filter(situation, content.taxonomy.situation_ids, "situation")
-    _check_filter(technique, content.taxonomy.technique_ids, "technique")
-    stats = update_index(searchable_tips(content), content.taxonomy, index_dir)
-    log.debug("search index %s: %s", index_dir, stats)
-    return search(
-        index_dir,
-        query_text,
-        content.taxonomy,
-        situation=situation,
-        technique=technique,
-        limit=limit,
-    )

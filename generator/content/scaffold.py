@@ -7,11 +7,11 @@ import datetime as dt
 import logging
 from pathlib import Path
 
-from . import clock
-from .content import TIPS_DIR, load_content
-from .errors import TipkbError
-from .model import SERIES_TOW, Tip, slugify
-from .tipfile import dump_tip, write_text_atomic
+from generator import clock
+from generator.content.load import TIPS_DIR, load_content
+from generator.content.tipfile import dump_tip, write_text_atomic
+from generator.errors import TipkbError
+from generator.model import SERIES_TOW, Tip, slugify
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def new_tip(
 
 
 def _warn_near_duplicates(existing: tuple[Tip, ...], tip: Tip, path: Path) -> None:
-    from .duplicates import near_duplicates
+    from generator.content.duplicates import near_duplicates
 
     for problem in near_duplicates([*existing, dataclasses.replace(tip, path=path)]):
         if Path(problem.path) == path:

@@ -14,23 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import generator
-
-from .content import load_content
-from .errors import ContentError, Problem
-from .model import Taxonomy, Tip
-from .phrases import normalize
-from .tagger import tag_tip
-from .tipfile import load_yaml
+from generator.content.load import load_content
+from generator.content.tipfile import load_yaml
+from generator.errors import ContentError, Problem
+from generator.model import Taxonomy, Tip
+from generator.tagging.phrases import normalize
+from generator.tagging.tagger import tag_tip
 
 # (precision, recall) each figure must reach.
 TARGETS = {"situations": (0.8, 0.7), "techniques": (0.8, 0.7), "phrases": (0.9, 0.8)}
 _LABEL_KEYS = {"situations", "techniques", "phrases", "not_phrases"}
-
-
-def default_labels() -> Path:
-    """The labels kept with the tests, found from the installed package."""
-    return Path(generator.__file__).parent.parent / "tests" / "labels" / "tags.yml"
 
 
 @dataclass(frozen=True)

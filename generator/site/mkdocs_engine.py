@@ -10,9 +10,11 @@ plugin's entries, the anchors for its link check, its warnings) comes back with 
 page and is used in page order, so the site is byte for byte MkDocs' own: a test
 holds it to that.
 
-This follows mkdocs.commands.build.build of MkDocs 1.6 and calls its page helpers.
-With another MkDocs, or a plugin other than search (which may keep state across
-pages), MkDocs' own build runs instead.
+This follows mkdocs.commands.build.build of MkDocs CHECKED_MKDOCS step by step and
+calls its page helpers. With another MkDocs, a plugin other than search (which may
+keep state across pages), or one job asked for (`tipkb build --jobs 1`), MkDocs' own
+build runs instead, and the log says why. The test extras pin that MkDocs, and a test
+fails if another version is installed and this path is still taken.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import workers
+from generator import workers
 
 if TYPE_CHECKING:
     import jinja2
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from mkdocs.structure.pages import Page
 
 SHAREABLE_PLUGINS = frozenset({"search", "material/search"})
+CHECKED_MKDOCS = "1.6.1"  # the one MkDocs whose build this follows
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Settings:
     docs_dir: str
     site_dir: str
     strict: bool
+    jobs: int = 2  # 1: MkDocs' own build, in this process only
 
     def load(self) -> MkDocsConfig:
         from mkdocs.config import load_config
@@ -76,7 +81,9 @@ def build_site(settings: Settings) -> None:
     from mkdocs.commands.build import build as mkdocs_build
 
     config = settings.load()
-    if not shareable(config):
+    reason = "one job was asked for" if settings.jobs < 2 else why_not_shared(config)
+    if reason:
+        log.info("MkDocs renders on one CPU: %s", reason)
         mkdocs_build(config)
         return
     from mkdocs.utils import CountHandler
@@ -98,11 +105,19 @@ def build_site(settings: Settings) -> None:
         raise Abort(f"Aborted with {found} in strict mode!")
 
 
-def shareable(config: MkDocsConfig) -> bool:
-    """Whether this MkDocs and these plugins let pages be rendered in two processes."""
+def why_not_shared(config: MkDocsConfig) -> str:
+    """Why this MkDocs or these plugins do not let pages render in two processes ('' if they do)."""
     import mkdocs
 
-    return mkdocs.__version__.startswith("1.6.") and set(config.plugins) <= SHAREABLE_PLUGINS
+    if mkdocs.__version__ != CHECKED_MKDOCS:
+        return f"this is MkDocs {mkdocs.__version__}; the two-CPU build follows {CHECKED_MKDOCS}"
+    others = sorted(set(config.plugins) - SHAREABLE_PLUGINS)
+    return f"the plugins {', '.join(others)} may keep state across pages" if others else ""
+
+
+def shareable(config: MkDocsConfig) -> bool:
+    """Whether this MkDocs and these plugins let pages be rendered in two processes."""
+    return not why_not_shared(config)
 
 
 def _build(settings: Settings, config: MkDocsConfig) -> None:

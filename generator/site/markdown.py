@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from .escape import html, text
+from generator.content.escape import html, text
 
 T = TypeVar("T")
 

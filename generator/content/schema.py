@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .model import KINDS, SERIES_TOW, SLUG_RE, Phrase, Source
+from generator.model import KINDS, SERIES_TOW, SLUG_RE, Phrase, Source
 
 
 class FieldError(ValueError):

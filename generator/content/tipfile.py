@@ -15,12 +15,12 @@ from typing import Any
 import frontmatter
 import yaml
 
-from .errors import Problem, UnreadableError
-from .files import MAX_BYTES, read_file, size_text, write_bytes_atomic
-from .markdown_limits import markdown_problem
-from .model import Phrase, Tip
-from .safety import unsafe_markup
-from .schema import FIELD_NAMES, FIELDS, FieldError
+from generator.content.markdown_limits import markdown_problem
+from generator.content.safety import unsafe_markup
+from generator.content.schema import FIELD_NAMES, FIELDS, FieldError
+from generator.errors import Problem, UnreadableError
+from generator.files import MAX_BYTES, read_file, size_text, write_bytes_atomic
+from generator.model import Phrase, Tip
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: check stays fast
 

@@ -1,0 +1,101 @@
+"""The page model: a generated page, a phrase with its tip, and the site pages are made from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from generator import clock
+from generator.model import Phrase, Taxonomy, Term, Tip
+
+
+@dataclass(frozen=True)
+class Page:
+    """One generated Markdown file."""
+
+    path: str  # docs-relative, with forward slashes
+    text: str
+
+
+@dataclass(frozen=True)
+class Said:
+    """A phrase together with the tip that recommends it."""
+
+    phrase: Phrase
+    tip: Tip
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the pages are made from: the tips to show, newest first."""
+
+    tips: tuple[Tip, ...]
+    taxonomy: Taxonomy
+    related: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    today: dt.date = field(default_factory=clock.today)
+
+    @cached_property
+    def by_slug(self) -> dict[str, Tip]:
+        return {tip.slug: tip for tip in self.tips}
+
+    @cached_property
+    def by_term(self) -> dict[str, tuple[Tip, ...]]:
+        """Term id → its tips, newest first."""
+        found: dict[str, list[Tip]] = {}
+        for tip in self.tips:
+            for term_id in dict.fromkeys(tip.tags):
+                found.setdefault(term_id, []).append(tip)
+        return {term_id: tuple(tips) for term_id, tips in found.items()}
+
+    def tips_for(self, term: Term) -> tuple[Tip, ...]:
+        return self.by_term.get(term.id, ())
+
+    def phrases_for(self, term: Term) -> tuple[Said, ...]:
+        """What to say in a situation, or with a technique; newest tips first, no repeats."""
+        if term in self.taxonomy.situations:
+            said = (Said(p, t) for t in self.tips for p in t.phrases if fits(p, t, term.id))
+        else:
+            said = (Said(p, t) for t in self.tips_for(term) for p in t.phrases)
+        return unique(said)
+
+    def general_phrases(self) -> tuple[Said, ...]:
+        """Phrases that belong to no situation: their tip has none and they name none."""
+        said = (Said(p, t) for t in self.tips if not t.situations for p in t.phrases)
+        return unique(s for s in said if not s.phrase.situations)
+
+    def related_to(self, tip: Tip) -> tuple[Tip, ...]:
+        """The related tips that are on the site, in the order given."""
+        slugs = self.related.get(tip.slug, ())
+        return tuple(self.by_slug[s] for s in slugs if s in self.by_slug and s != tip.slug)
+
+    def status(self, tip: Tip) -> str:
+        """`Draft`, `Scheduled`, or `` for a published tip."""
+        if tip.draft:
+            return "Draft"
+        if tip.date is not None and tip.date > self.today:
+            return "Scheduled"
+        return ""
+
+    @cached_property
+    def this_week(self) -> Tip | None:
+        """The newest published dated tip."""
+        return next((t for t in self.tips if t.date and not self.status(t)), None)
+
+
+def fits(phrase: Phrase, tip: Tip, situation_id: str) -> bool:
+    """A phrase fits the situations it names, or all its tip's situations if it names none."""
+    return situation_id in (phrase.situations or tip.situations)
+
+
+def unique(said: Iterable[Said]) -> tuple[Said, ...]:
+    """Keep the first of phrases with the same wording."""
+    seen: set[str] = set()
+    kept = []
+    for item in said:
+        key = " ".join(item.phrase.text.casefold().split())
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    return tuple(kept)

@@ -1,0 +1,99 @@
+"""Generate the site's pages as plain Markdown, from tips and the taxonomy.
+
+The pages are ordinary Markdown (with attribute lists, Markdown in HTML, and
+raw HTML blocks for the parts repeated by the thousand) that MkDocs, or
+Zensical, turns into the site; nothing here depends on a plugin.
+`render_pages` gathers every page in memory first, then `write_pages` writes
+only the files whose text changed and removes the rest.
+
+Layout (docs-relative; MkDocs serves `x/index.md` and `x.md` as `x/`):
+`index.md`, `tips/<slug>.md`, `situations/index.md`, `situations/<id>/index.md`
+(`…/2.md` onwards when paginated), likewise `techniques/`, `phrases/index.md`,
+`archive/index.md`, `editors/index.md`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from generator.errors import BuildError
+from generator.site import books as pages_books
+from generator.site import editors as pages_editors
+from generator.site import home as pages_home
+from generator.site import terms as pages_terms
+from generator.site import tip as pages_tip
+from generator.site.model import Page, Site
+
+log = logging.getLogger(__name__)
+
+
+def render_pages(site: Site) -> tuple[Page, ...]:
+    """Every page of the site, sorted by path."""
+    pages = [pages_home.home_page(site), pages_editors.editors_page(site.taxonomy)]
+    pages += [pages_tip.tip_page(site, tip) for tip in site.tips]
+    pages += pages_terms.term_pages(site)
+    pages += pages_books.phrase_book(site)
+    pages += pages_books.archive(site)
+    return tuple(sorted(pages, key=lambda p: p.path))
+
+
+@dataclass(frozen=True)
+class WriteStats:
+    pages: int
+    written: int
+    removed: int
+
+    def __str__(self) -> str:
+        return f"{self.pages} pages, {self.written} written, {self.removed} removed"
+
+
+def write_pages(pages: Sequence[Page], docs_dir: Path) -> WriteStats:
+    """Write pages whose text changed; remove Markdown files no page produces."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    wanted = {_inside(docs_dir, p.path) for p in pages}
+    written = 0
+    folders: set[Path] = set()
+    for page in pages:
+        path = docs_dir / page.path
+        if not _same_text(path, page.text):
+            if path.parent not in folders:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(path.parent)
+            # Not atomic, and needs not be: only this build reads the docs folder, under
+            # the build lock, and a page a killed build left half-written differs from
+            # its text, so the next build writes it again.
+            path.write_text(page.text, encoding="utf-8")
+            written += 1
+    stale = [p for p in docs_dir.rglob("*.md") if p not in wanted]
+    for path in stale:
+        path.unlink()
+    _remove_empty_dirs(docs_dir)
+    return WriteStats(pages=len(pages), written=written, removed=len(stale))
+
+
+def _inside(docs_dir: Path, relative: str) -> Path:
+    """The file of a page; a path that would leave the docs folder is a bug, never written.
+
+    Checked by name (relative, no `..`): the docs folder is the build's own, holding
+    no links that could lead out, and resolving 10,000 paths on disk is slow.
+    """
+    parts = PurePosixPath(relative).parts
+    if not parts or ".." in parts or PurePosixPath(relative).is_absolute():
+        raise BuildError(f"page path {relative!r} leaves {docs_dir}")
+    return docs_dir / relative
+
+
+def _same_text(path: Path, text: str) -> bool:
+    try:
+        return path.read_text(encoding="utf-8") == text
+    except (FileNotFoundError, UnicodeDecodeError):
+        return False
+
+
+def _remove_empty_dirs(root: Path) -> None:
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
