@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: site test lint format eval bench golden corpus serve clean
+.PHONY: site test check new lint format eval bench golden corpus serve clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tipkb needs Python >= 3.11")'
@@ -19,7 +19,9 @@ site: $(STAMP)  ## build the whole site into site/
 serve: $(STAMP)  ## preview on http://127.0.0.1:8000 with live reload
 	$(BIN)/tipkb serve
 
-test: $(STAMP)  ## lint, then the whole test suite
+test: $(STAMP)  ## the content first (check, strict build), then lint and the test suite
+	$(BIN)/tipkb check
+	$(BIN)/tipkb build --strict
 	$(BIN)/ruff check generator tests benchmarks
 	$(BIN)/ruff format --check generator tests benchmarks
 	$(BIN)/pytest
@@ -43,6 +45,13 @@ corpus: $(STAMP)  ## refresh the frozen copy of content/ that quality is measure
 
 bench: $(STAMP)  ## speed and size benchmarks
 	$(BIN)/python -m benchmarks.run
+
+check: $(STAMP)  ## every problem of the content, as path:line: message
+	$(BIN)/tipkb check
+
+new: $(STAMP)  ## start this week's tip: make new TITLE="Make the Long Wait Feel Shorter"
+	@test -n "$(TITLE)" || { echo 'say the title: make new TITLE="Your Tip Title"'; exit 2; }
+	$(BIN)/tipkb new "$(TITLE)"
 
 clean:
 	rm -rf build site .pytest_cache

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
 
 import click
 
-from generator.errors import ContentError, TipkbError, describe_os_error
+from generator.errors import ContentError, Problem, TipkbError, describe_os_error
 
 CONTENT = click.option(
     "--content",
@@ -72,7 +75,17 @@ def cli(verbose: bool) -> None:
     is_flag=True,
     help="Read every file afresh, without the results kept in build/cache/.",
 )
-def check(content: Path, strict: bool, no_cache: bool) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github", "json"]),
+    default=None,
+    help="How to print problems: 'path:line: message' lines, GitHub workflow annotations "
+    "(shown on the line in a pull request), or a GitLab code-quality report (JSON). "
+    "[default: github when GITHUB_ACTIONS=true, else text]",
+)
+@click.pass_context
+def check(ctx: click.Context, content: Path, strict: bool, no_cache: bool, fmt: str | None) -> None:
     """Validate every tip and the taxonomy; report all problems as path:line: message.
 
     Also warns about tips that look like copies of another. Exit 1 on any
@@ -81,9 +94,45 @@ def check(content: Path, strict: bool, no_cache: bool) -> None:
     """
     from generator.build import check as check_content
 
-    loaded = check_content(content, strict=strict, cache=not no_cache)
+    fmt = fmt or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+    try:
+        loaded = check_content(content, strict=strict, cache=not no_cache)
+    except ContentError as err:
+        if fmt == "text":
+            raise
+        click.echo(_formatted(err.problems, fmt))
+        ctx.exit(1)
+    if fmt == "json":
+        click.echo("[]")
+        return
     terms = len(loaded.taxonomy.situations + loaded.taxonomy.techniques)
     click.echo(f"{len(loaded.tips)} tips and {terms} taxonomy terms checked: no errors.")
+
+
+def _formatted(problems: list[Problem], fmt: str) -> str:
+    """Problems as GitHub workflow commands, or as a GitLab code-quality report."""
+    if fmt == "github":
+        return "\n".join(
+            f"::{p.level} file={_escape(str(p.path), True)},line={p.line}::{_escape(p.message)}"
+            for p in problems
+        )
+    report = [
+        {
+            "description": p.message,
+            "check_name": "tipkb-check",
+            "fingerprint": hashlib.sha256(str(p).encode()).hexdigest(),
+            "severity": "major" if p.level == "error" else "minor",
+            "location": {"path": str(p.path), "lines": {"begin": p.line}},
+        }
+        for p in problems
+    ]
+    return json.dumps(report, ensure_ascii=False, indent=2)
+
+
+def _escape(text: str, in_property: bool = False) -> str:
+    """GitHub's escaping for workflow command values (and properties)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if in_property else text
 
 
 @cli.command()
@@ -354,7 +403,9 @@ def eval_search(ctx: click.Context, content: Path, queries: Path) -> None:
 def main() -> None:
     """Console entry point: run the CLI, turning tipkb errors into messages and exit 1."""
     try:
-        cli.main(standalone_mode=False)
+        code = cli.main(standalone_mode=False)  # what ctx.exit(N) returns here
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except ContentError as err:
         for problem in err.problems:
             click.echo(str(problem), err=True)

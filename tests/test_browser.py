@@ -47,7 +47,7 @@ sync_api = pytest.importorskip(
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("browser")
-    build(ROOT / "content", tmp / "site", strict=True, build_dir=tmp / "build")
+    build(ROOT / "tests" / "corpus", tmp / "site", strict=True, build_dir=tmp / "build")
     with serve_sub_path(tmp / "site") as url:
         yield url
 
@@ -163,7 +163,7 @@ def test_labelled_queries_through_the_site_search(tab: Tab) -> None:
     pages among the results (hub pages are skipped, not counted as misses),
     and holds hit@3 to its target.
     """
-    slugs = [tip.slug for tip in load_content(ROOT / "content").tips]
+    slugs = [tip.slug for tip in load_content(ROOT / "tests" / "corpus").tips]
     rankings = []
     for labelled in load_queries(QUERIES, slugs):
         pages = site_search(tab, labelled.query)

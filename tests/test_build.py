@@ -40,7 +40,7 @@ from generator.search.engine import CONTENTS, INDEX_NAME, search
 from generator.site.terms import SEARCH_BOOST
 
 ROOT = Path(__file__).parent.parent
-CONTENT = ROOT / "content"
+CONTENT = ROOT / "tests" / "corpus"  # the frozen copy of the real tips
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
 TODAY = dt.date(2025, 6, 1)  # the fixture's draft and 2099 tip stay unpublished
 NAV = ["Home", "Situations", "Techniques", "Phrase book", "Archive", "For editors"]

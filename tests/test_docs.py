@@ -40,7 +40,7 @@ def workflow() -> dict:
 
 def test_workflow_is_a_valid_pages_workflow() -> None:
     flow = workflow()
-    assert set(flow[True]) >= {"pull_request", "push"}
+    assert set(flow[True]) >= {"pull_request", "push", "schedule", "workflow_dispatch"}
     assert flow["concurrency"]["group"]
     jobs = flow["jobs"]
     uses = [step.get("uses", "") for job in jobs.values() for step in job["steps"]]
@@ -65,8 +65,23 @@ def test_gitlab_ci_runs_the_readme_commands() -> None:
     gitlab = yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text(encoding="utf-8"))
     expected = readme_block("What CI runs")
     assert gitlab["check"]["script"][1:] == expected
-    assert gitlab["pages"]["script"][1:-1] == expected[:-1]
+    assert gitlab["pages"]["script"][1 : 1 + len(expected)] == expected
 
 
 def test_ci_script_runs_make_test() -> None:
     assert "make test" in (ROOT / ".ci/run").read_text(encoding="utf-8")
+
+
+def test_the_workflow_publishes_on_its_schedule_and_by_hand() -> None:
+    """A tip dated today must appear today: deploying only on push would wait for a merge."""
+    flow = workflow()
+    assert flow[True]["schedule"][0]["cron"]
+    condition = flow["jobs"]["deploy"]["if"]
+    assert "pull_request" in condition and "push" not in condition
+
+
+def test_make_test_checks_the_content_before_the_tests() -> None:
+    recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ntest:")[1].split("\n\n")[0]
+    lines = [line.strip() for line in recipe.splitlines()[1:]]
+    assert lines[:2] == ["$(BIN)/tipkb check", "$(BIN)/tipkb build --strict"]
+    assert lines[-1] == "$(BIN)/pytest"

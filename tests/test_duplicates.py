@@ -87,7 +87,7 @@ def test_runs_hash_the_same_in_every_process() -> None:
 
 def content_tree(root: Path, bodies: dict[str, str]) -> Path:
     (root / "tips").mkdir(parents=True)
-    shutil.copy(ROOT / "content" / "taxonomy.yml", root / "taxonomy.yml")
+    shutil.copy(ROOT / "tests" / "corpus" / "taxonomy.yml", root / "taxonomy.yml")
     for day, (title, body) in enumerate(bodies.items(), 1):
         made = dated(title, body, day)
         (root / "tips" / made.filename).write_text(dump_tip(made), encoding="utf-8")

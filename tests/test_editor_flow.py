@@ -14,7 +14,7 @@ from generator.build import build
 from generator.cli import cli
 from generator.content.load import load_content
 
-CONTENT = Path(__file__).parent.parent / "content"
+CONTENT = Path(__file__).parent / "corpus"  # the frozen copy of the real tips
 TUESDAY = dt.date(2026, 12, 1)
 
 BODY = """\

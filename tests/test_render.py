@@ -19,7 +19,7 @@ from mkdocs.exceptions import Abort
 from generator.build import build
 from generator.site import mkdocs_engine as render
 
-CONTENT = Path(__file__).parent.parent / "content"
+CONTENT = Path(__file__).parent / "corpus"  # the frozen copy of the real tips
 CONFIG = Path(__file__).parent.parent / "mkdocs.yml"
 
 pytestmark = pytest.mark.slow

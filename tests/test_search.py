@@ -603,7 +603,7 @@ def test_search_quality_meets_its_target_on_the_corpus() -> None:
 
 
 def test_related_tips_for_the_committed_content(tmp_path: Path) -> None:
-    content = load_content(ROOT / "content")
+    content = load_content(ROOT / "tests" / "corpus")
     words = plan_index(content.tips, content.taxonomy, tmp_path)[0].signatures
     related = related_tips(content.tips, words)
     assert set(related) == {t.slug for t in content.tips}

@@ -9,7 +9,7 @@ from generator.content.load import load_content
 from generator.tagging.cache import tag_all
 from generator.tagging.tagger import tag_tip
 
-CONTENT = Path(__file__).parent.parent / "content"
+CONTENT = Path(__file__).parent / "corpus"  # the frozen copy of the real tips
 
 
 def test_cached_results_equal_fresh_tagging(tmp_path: Path) -> None:

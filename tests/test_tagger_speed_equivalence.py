@@ -17,7 +17,7 @@ from generator.tagging import phrases
 from generator.tagging.tagger import _compiled, _document
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTENT = load_content(ROOT / "content")
+CONTENT = load_content(ROOT / "tests" / "corpus")
 
 # Texts made of what tokenizing and cue finding care about: words, hyphens and
 # apostrophes, sentence ends, list bullets, line breaks, odd white space, NUL.

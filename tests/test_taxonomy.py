@@ -10,7 +10,7 @@ from generator.content.load import check_content
 from generator.content.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMITTED = ROOT / "content" / "taxonomy.yml"
+COMMITTED = ROOT / "tests" / "corpus" / "taxonomy.yml"
 
 REQUIRED = {
     "situations": [

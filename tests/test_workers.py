@@ -150,7 +150,7 @@ def checked(content: Content) -> object:
 def test_shared_work_equals_work_in_one_process(
     shared: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, work: Callable[[Content], object]
 ) -> None:
-    shutil.copytree(ROOT / "content", tmp_path / "content")
+    shutil.copytree(ROOT / "tests" / "corpus", tmp_path / "content")
     (tmp_path / "content" / "tips" / "bad-yaml.md").write_text("---\ntitle: [\n---\nx\n")
     (tmp_path / "content" / "tips" / "empty.md").write_text("")
     content = check_content(tmp_path / "content")[0]

@@ -33,7 +33,7 @@ def output_path(page: str) -> str:
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A Zensical project: our mkdocs.yml and theme, and the pages the generator wrote."""
     tmp = tmp_path_factory.mktemp("zensical")
-    build(ROOT / "content", tmp / "site", build_dir=tmp / "build")
+    build(ROOT / "tests" / "corpus", tmp / "site", build_dir=tmp / "build")
     project = tmp / "project"
     shutil.copytree(tmp / "build" / "docs", project / "docs")
     shutil.copytree(ROOT / "theme", project / "theme")
