@@ -154,3 +154,17 @@ def test_atomic_writes_keep_permissions_others_can_read(tmp_path: Path) -> None:
     assert stat.S_IMODE(new.stat().st_mode) == 0o644
     assert stat.S_IMODE(existing.stat().st_mode) == 0o640
     assert existing.read_text(encoding="utf-8") == "text"
+
+
+@pytest.mark.parametrize(
+    ("line", "advice"),
+    [
+        ("title: Refunds: what to say", 'put it in quotes: title: "Refunds: what to say"'),
+        ('summary: Say "no": kindly', 'put it in quotes: summary: "Say \\"no\\": kindly"'),
+    ],
+)
+def test_an_unquoted_colon_gets_the_quoted_line_to_write(line: str, advice: str) -> None:
+    title = "" if line.startswith("title") else "title: X\n"
+    text = f"---\n{title}{line}\nslug: x\n---\nBody.\n"
+    _, problems = parse_tip(Path("x.md"), text.encode())
+    assert any(advice in p.message for p in problems), problems

@@ -225,6 +225,10 @@ def _yaml_reason(err: yaml.MarkedYAMLError, line: str) -> str:
         return str(err.problem)
     if "\t" in line:
         return "tabs are not allowed in YAML; indent with spaces"
+    key, colon, value = line.partition(": ")
+    if "mapping values are not allowed" in str(err.problem) and colon and ": " in value:
+        quoted = value.strip().replace('"', '\\"')
+        return f'the {key.strip()} holds ": "; put it in quotes: {key.strip()}: "{quoted}"'
     return f"{err.problem or err}; check the quotes, brackets and indentation on this line"
 
 
