@@ -32,7 +32,7 @@ EVAL_CONTENT = click.option(
 )
 BUILD_DIR = click.option(
     "--build-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # a file there is the build's own message
     default=Path("build"),
     show_default=True,
     help="What builds keep between runs: generated pages, caches, the search index.",

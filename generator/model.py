@@ -40,6 +40,17 @@ def tip_filename(slug: str, date: dt.date | None) -> str:
     return f"{prefix}-{slug}.md"
 
 
+_FILE_NAME = re.compile(
+    r"^(?P<date>\d{4}-\d\d-\d\d|undated)-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$"
+)
+
+
+def name_parts(file_name: str) -> tuple[str, str] | None:
+    """(date or 'undated', slug) that a tip's file name gives, if it has the usual shape."""
+    match = _FILE_NAME.match(file_name)
+    return (match["date"], match["slug"]) if match else None
+
+
 def tip_url(slug: str) -> str:
     """A tip's page, relative to the site root (MkDocs directory URLs)."""
     return f"tips/{slug}/"

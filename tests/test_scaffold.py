@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from generator.cli import cli
 from generator.content.load import load_content
 from generator.content.scaffold import new_tip, next_tuesday
-from generator.errors import TipkbError
+from generator.content.schema import PLACEHOLDERS
+from generator.errors import ContentError, TipkbError
 
 BASE = Path(__file__).parent / "fixtures" / "base"
 
@@ -37,9 +38,20 @@ def test_next_tuesday(today: dt.date, tuesday: dt.date) -> None:
     assert next_tuesday(today) == tuesday
 
 
-def test_new_tip_is_valid_and_dated_next_tuesday(content: Path) -> None:
+def test_new_tip_is_dated_next_tuesday_and_valid_once_written(content: Path) -> None:
     path = new_tip(content, "  Make the Long  Wait Feel Shorter ", today=dt.date(2026, 11, 23))
     assert path == content / "tips" / "2026-11-24-make-the-long-wait-feel-shorter.md"
+    text = path.read_text(encoding="utf-8")
+    assert "Consider these phrases:" in text  # the hint for the phrase extractor
+    with pytest.raises(ContentError) as unfinished:  # the template is not a tip
+        load_content(content)
+    lines = text.splitlines()
+    assert [(p.line, p.message.split("'")[1]) for p in unfinished.value.problems] == [
+        (lines.index(placeholder) + 1, placeholder) for placeholder in PLACEHOLDERS
+    ]
+    for placeholder in PLACEHOLDERS:  # the editor writes
+        text = text.replace(placeholder, "Tell them how long, and check back.")
+    path.write_text(text, encoding="utf-8")
     tip = next(t for t in load_content(content).tips if t.path == path)
     assert (tip.title, tip.series, tip.situations, tip.phrases) == (
         "Make the Long Wait Feel Shorter",
@@ -47,7 +59,6 @@ def test_new_tip_is_valid_and_dated_next_tuesday(content: Path) -> None:
         (),
         (),
     )
-    assert "Consider these phrases:" in tip.body  # the hint for the phrase extractor
 
 
 @pytest.mark.parametrize("title", ["Base Tip", "base tip", "Base  Tip!"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def test_check_reports_all_files(tmp_path: Path) -> None:
         ("undated-one.md", 5),
         ("undated-two.md", 3),
     ]
-    assert "file name must be 'undated-three.md'" in problems[1].message
+    assert "'slug: three' does not match the file name, which gives 'two'" in problems[1].message
 
 
 def test_unknown_field_is_a_warning_and_strict_fails(tmp_path: Path) -> None:
@@ -168,3 +169,52 @@ def test_an_unquoted_colon_gets_the_quoted_line_to_write(line: str, advice: str)
     text = f"---\n{title}{line}\nslug: x\n---\nBody.\n"
     _, problems = parse_tip(Path("x.md"), text.encode())
     assert any(advice in p.message for p in problems), problems
+
+
+def test_the_file_name_gives_the_slug(tmp_path: Path) -> None:
+    content = copy_base(tmp_path)
+    write(
+        content, "2025-02-04-a-new-tip.md", "---\ntitle: A New Tip\ndate: 2025-02-04\n---\nBody\n"
+    )
+    loaded, problems = check_content(content)
+    assert problems == []
+    assert "a-new-tip" in {t.slug for t in loaded.tips}
+
+
+@pytest.mark.parametrize(
+    ("name", "front", "advice"),
+    [
+        # A copied tip whose slug line was kept: never "rename" onto the original.
+        (
+            "2025-02-04-my-copy.md",
+            "slug: base-tip\ndate: 2025-02-04",
+            "delete the slug line (the file name decides) or change it to 'slug: my-copy'",
+        ),
+        (
+            "2025-02-04-my-copy.md",
+            "date: 2025-02-11",
+            "change the date to agree with the file name, or rename the file to "
+            "'2025-02-11-my-copy.md'",
+        ),
+        ("my copy.md", "slug: my-copy", "rename the file to 'undated-my-copy.md'"),
+    ],
+)
+def test_a_name_mismatch_says_what_to_change_and_never_renames_onto_a_file(
+    tmp_path: Path, name: str, front: str, advice: str
+) -> None:
+    content = copy_base(tmp_path)
+    write(content, name, f"---\ntitle: My Copy\n{front}\n---\nBody\n")
+    _, problems = check_content(content)
+    messages = [p.message for p in problems if Path(p.path).name == name]
+    assert any(advice in m for m in messages), messages
+    for message in messages:
+        for target in re.findall(r"rename the file to '([^']+)'", message):
+            assert not (content / "tips" / target).exists()
+
+
+def test_a_rename_onto_an_existing_file_is_never_advised(tmp_path: Path) -> None:
+    content = copy_base(tmp_path)
+    write(content, "my copy.md", "---\ntitle: Copy\nslug: base-tip\ndate: 2025-01-07\n---\nB\n")
+    _, problems = check_content(content)
+    mine = [p.message for p in problems if Path(p.path).name == "my copy.md"]
+    assert mine and all("rename the file to '2025-01-07-base-tip.md'" not in m for m in mine)

@@ -16,7 +16,7 @@ from generator.content.taxonomy import did_you_mean, load_taxonomy
 from generator.content.tipfile import read_tip
 from generator.errors import ContentError, Problem
 from generator.files import remove_leftovers
-from generator.model import Content, Taxonomy, Tip
+from generator.model import Content, Taxonomy, Tip, name_parts
 from generator.workers import map_shared
 
 log = logging.getLogger(__name__)
@@ -123,6 +123,40 @@ def check_all(root: Path, *, strict: bool = False, cache_file: Path | None = Non
     return _reported(content, problems, strict)
 
 
+def _name_problem(tip: Tip) -> Problem:
+    """What to change when a tip's file name and its slug or date disagree. The file name
+    decides; a rename is proposed only onto a name no file has."""
+    assert tip.path is not None
+    parts = name_parts(tip.path.name)
+    if parts and parts[1] != tip.slug:
+        return Problem(
+            tip.path,
+            tip.line_of("slug"),
+            f"'slug: {tip.slug}' does not match the file name, which gives '{parts[1]}': "
+            f"delete the slug line (the file name decides) or change it to 'slug: {parts[1]}'",
+        )
+    dated = f"date: {tip.date.isoformat()}" if tip.date else "no date"
+    rename = tip.path.with_name(tip.filename)
+    also = "" if rename.exists() else f", or rename the file to '{tip.filename}'"
+    if parts:
+        return Problem(
+            tip.path,
+            tip.line_of("date"),
+            f"the file name starts with '{parts[0]}' but the tip has {dated}: change the "
+            f"date to agree with the file name{also}",
+        )
+    name = (
+        f"rename the file to '{tip.filename}'"
+        if not rename.exists()
+        else (
+            f"'{tip.filename}' exists already: give this tip another name, YYYY-MM-DD-its-title.md"
+        )
+    )
+    return Problem(
+        tip.path, 1, f"a tip's file name is YYYY-MM-DD-slug.md (or undated-slug.md): {name}"
+    )
+
+
 def cross_check(tips: list[Tip], taxonomy: Taxonomy | None) -> list[Problem]:
     """Checks that need more than one file: file names, unique slugs, known tag ids.
 
@@ -134,13 +168,7 @@ def cross_check(tips: list[Tip], taxonomy: Taxonomy | None) -> list[Problem]:
     for tip in tips:
         assert tip.path is not None
         if tip.path.name != tip.filename:
-            problems.append(
-                Problem(
-                    tip.path,
-                    tip.line_of("slug"),
-                    f"file name must be '{tip.filename}' to match slug and date; rename the file",
-                )
-            )
+            problems.append(_name_problem(tip))
         if tip.slug in first:
             other = first[tip.slug].path
             problems.append(

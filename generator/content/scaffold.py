@@ -9,6 +9,7 @@ from pathlib import Path
 
 from generator import clock
 from generator.content.load import TIPS_DIR, load_content
+from generator.content.schema import PLACEHOLDERS
 from generator.content.tipfile import dump_tip, write_text_atomic
 from generator.errors import TipkbError
 from generator.model import SERIES_TOW, Tip, slugify
@@ -17,7 +18,8 @@ log = logging.getLogger(__name__)
 
 TUESDAY = 1  # tips go out on Tuesdays
 
-BODY_TEMPLATE = """\
+BODY_TEMPLATE = (
+    """\
 <!--
   Write the tip here in plain Markdown: short paragraphs, "- " for bullet points.
 
@@ -34,12 +36,10 @@ BODY_TEMPLATE = """\
   Delete this comment when you are done, then run `tipkb check`.
 -->
 
-Start with a short story or situation your readers will recognise.
-
-Then say what to do, and what to say.
-
-End with one sentence that sums the tip up.
 """
+    + "\n\n".join(PLACEHOLDERS)
+    + "\n"
+)
 
 
 def next_tuesday(today: dt.date) -> dt.date:

@@ -138,6 +138,14 @@ class Field:
     written_when_empty: bool = False  # keep `situations: []` visible for editors
 
 
+# The body `tipkb new` writes: what to write where. A tip that still holds any of these
+# lines is not finished, and check says so (the scaffold builds its body from them).
+PLACEHOLDERS = (
+    "Start with a short story or situation your readers will recognise.",
+    "Then say what to do, and what to say.",
+    "End with one sentence that sums the tip up.",
+)
+
 FIELDS: tuple[Field, ...] = (
     Field(
         "title",
@@ -148,10 +156,10 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field(
         "slug",
-        "The tip's address on the site: a-z, 0-9 and hyphens; must match the file name.",
+        "The tip's address on the site: a-z, 0-9 and hyphens. Leave it out: the file name "
+        "gives it (2014-07-08-defend-without-being-defensive.md); if written, it must agree.",
         "defend-without-being-defensive",
         _slug,
-        required=True,
     ),
     Field(
         "date",

@@ -17,10 +17,10 @@ import yaml
 
 from generator.content.markdown_limits import markdown_problem
 from generator.content.safety import unsafe_markup
-from generator.content.schema import FIELD_NAMES, FIELDS, FieldError
+from generator.content.schema import FIELD_NAMES, FIELDS, PLACEHOLDERS, FieldError
 from generator.errors import Problem, UnreadableError
 from generator.files import MAX_BYTES, read_file, size_text, write_bytes_atomic
-from generator.model import Phrase, Tip
+from generator.model import Phrase, Tip, name_parts
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: check stays fast
 
@@ -215,7 +215,7 @@ def parse_tip(path: Path, raw: bytes) -> tuple[Tip | None, list[Problem]]:
         ]
     # fm_text starts right after the opening '---', so its line numbers are the file's.
     body_start = text[: len(text) - len(body)].count("\n") + 1
-    tip, problems = _build_tip(path, meta, body, key_lines)
+    tip, problems = _build_tip(path, meta, body, key_lines, body_start)
     unsafe = [Problem(path, body_start + n - 1, msg) for n, msg in unsafe_markup(body)]
     return (None if unsafe else tip), problems + unsafe
 
@@ -233,10 +233,13 @@ def _yaml_reason(err: yaml.MarkedYAMLError, line: str) -> str:
 
 
 def _build_tip(
-    path: Path, meta: dict[Any, Any], body: str, lines: dict[str, int]
+    path: Path, meta: dict[Any, Any], body: str, lines: dict[str, int], body_start: int
 ) -> tuple[Tip | None, list[Problem]]:
     problems: list[Problem] = []
     values: dict[str, Any] = {}
+    parts = name_parts(path.name)
+    if meta.get("slug") is None and parts:  # the file name is the slug's one source
+        meta = {**meta, "slug": parts[1]}
     for f in FIELDS:
         raw = meta.get(f.name)
         if raw is None and f.required:
@@ -250,6 +253,17 @@ def _build_tip(
         if str(key) not in FIELD_NAMES:
             problems.append(
                 Problem(path, lines.get(str(key), 2), f"unknown field '{key}' (ignored)", "warning")
+            )
+    for placeholder in PLACEHOLDERS:
+        if placeholder in body:
+            line = body_start + body[: body.index(placeholder)].count("\n")
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"'{placeholder}' is the template's: write the tip in its place "
+                    "(the comment above it says how)",
+                )
             )
     if not body.strip():
         problems.append(
