@@ -34,8 +34,8 @@ from generator.cache import Cache
 from generator.content.load import check_all, load_content
 from generator.content.visible import visible_tips
 from generator.errors import BuildError, OutputError
-from generator.importing import pages as importing
-from generator.importing.pages import ImportReport
+from generator.importing import write as importing
+from generator.importing.write import ImportReport
 from generator.model import Content, Tip
 from generator.search import evaluation as search_evaluation
 from generator.search.engine import (

@@ -19,14 +19,9 @@ from generator.content.load import load_content
 from generator.content.safety import unsafe_markup
 from generator.content.tipfile import dump_tip, parse_tip, read_tip
 from generator.errors import InputError
-from generator.importing.pages import (
-    Post,
-    digest,
-    edited,
-    merge_posts,
-    parse_page,
-    same_post,
-)
+from generator.importing.merge import merge_posts, same_post
+from generator.importing.parse import Post, parse_page
+from generator.importing.plan import digest, edited
 from generator.model import SERIES_TOW, Tip
 
 HERE = Path(__file__).parent

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from generator.content.safety import unsafe_markup
 from generator.content.tipfile import dump_tip, parse_tip
-from generator.importing.pages import Post, edited, parse_page, tip_from_post
+from generator.importing.parse import Post, parse_page
+from generator.importing.plan import edited, tip_from_post
 from generator.model import SERIES_TOW
 
 SEEDS = [p.read_text("utf-8") for p in sorted((Path(__file__).parent / "fixtures").glob("*.txt"))]

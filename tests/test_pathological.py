@@ -20,8 +20,9 @@ from generator.content.markdown_limits import MAX_BRACKETS, MAX_PARAGRAPH, MAX_P
 from generator.content.safety import render_body
 from generator.content.tipfile import parse_tip
 from generator.errors import OutputError
-from generator.importing import pages as importer
-from generator.importing.pages import escape_markdown, import_pages
+from generator.importing import write as importer
+from generator.importing.parse import escape_markdown
+from generator.importing.write import import_pages
 
 HERE = Path(__file__).parent
 BASE = HERE / "fixtures" / "base"  # one valid tip and a taxonomy

@@ -49,7 +49,7 @@ from test_build import serve_sub_path
 from generator.build import build
 from generator.content.load import check_all
 from generator.errors import ContentError, InputError, Problem, TipkbError
-from generator.importing.pages import import_pages
+from generator.importing.write import import_pages
 
 HERE = Path(__file__).parent
 REPO = HERE.parent
