@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import tempfile
 from functools import partial
 from pathlib import Path
@@ -16,7 +17,8 @@ from pathlib import Path
 from mkdocs.livereload import LiveReloadServer
 
 from generator.build import build, default_config
-from generator.errors import BuildError, TipkbError
+from generator.content.escape import html
+from generator.errors import BuildError, ContentError, TipkbError
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +55,10 @@ def preview_server(
         try:
             run()
         except TipkbError as err:
-            # Keep serving the last good site; the editor fixes the file and saves again.
+            # Keep serving the last good site, with the problems on every page; the editor
+            # fixes the file and saves again, and the next good build has no banner.
             log.error("%s\nBuild failed; still showing the last good version.", err)
+            show_failure(site_dir, err)
 
     run()
     server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir))
@@ -62,6 +66,31 @@ def preview_server(
         if path.exists():
             server.watch(str(path))
     return server
+
+
+BANNER_CLASS = "tipkb-build-failed"
+_BODY = re.compile(r"<body[^>]*>")
+
+
+def show_failure(site_dir: Path, err: TipkbError) -> int:
+    """Put a banner listing the build's problems at the top of every page of the preview
+    (a folder of its own, never published); how many pages got it."""
+    problems = [str(p) for p in err.problems] if isinstance(err, ContentError) else [str(err)]
+    items = "".join(f"<li><code>{html(line)}</code></li>" for line in problems)
+    banner = (
+        f'<div class="{BANNER_CLASS}" role="alert"><strong>Your last change does not '
+        "build. Fix what is listed, save, and this page reloads; until then it shows the "
+        f"last version that built.</strong><ul>{items}</ul></div>"
+    )
+    marked = 0
+    for page in site_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        text = re.sub(rf'<div class="{BANNER_CLASS}".*?</ul></div>', "", text, flags=re.S)
+        text, found = _BODY.subn(lambda m: m[0] + banner, text, count=1)
+        if found:
+            page.write_text(text, encoding="utf-8")
+            marked += 1
+    return marked
 
 
 def serve(

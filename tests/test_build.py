@@ -499,6 +499,28 @@ def test_serve_rebuilds_when_a_tip_changes(tmp_path: Path) -> None:
         thread.join(timeout=10)
 
 
+def test_the_preview_shows_a_failed_build_on_every_page_until_it_is_fixed(tmp_path: Path) -> None:
+    from generator.serve import BANNER_CLASS, preview_server
+
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE, content)
+    server = preview_server(content, tmp_path / "site", port=0, build_dir=tmp_path / "build")
+    tip = content / "tips" / "2025-05-06-negate-the-nervousness.md"
+    good = tip.read_text(encoding="utf-8")
+    tip.write_text(good.replace("techniques: [stay-calm]", "techniques: [stay-clam]"))
+    server.builder()  # what the server runs when a file is saved
+    pages = list((tmp_path / "site").rglob("*.html"))
+    assert pages and all(BANNER_CLASS in p.read_text(encoding="utf-8") for p in pages)
+    home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert f"{tip}:8: unknown technique &#x27;stay-clam&#x27;" in home
+    server.builder()  # still broken: one banner, not two
+    assert (tmp_path / "site" / "index.html").read_text(encoding="utf-8").count(BANNER_CLASS) == 1
+    tip.write_text(good)
+    server.builder()
+    assert not any(BANNER_CLASS in p.read_text(encoding="utf-8") for p in pages if p.exists())
+    server.server_close()
+
+
 def wait_for_port(server: http.server.HTTPServer) -> int:
     deadline = time.monotonic() + 10
     while not server.server_address[1]:
