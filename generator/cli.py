@@ -153,6 +153,11 @@ def new(content: Path, title: str, date: datetime | None) -> None:
 
     path = new_tip(content, title, date.date() if date else None)
     click.echo(path)
+    click.echo(
+        "Write the tip in place of the template's three lines, then preview it with "
+        "`make serve` and check it with `make check`.",
+        err=True,
+    )
 
 
 @cli.command(name="import")

@@ -74,7 +74,8 @@ def test_cli_prints_path_and_honours_date(content: Path) -> None:
         cli, ["new", "--content", str(content), "--date", "2027-01-05", "A New Tip"]
     )
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == str(content / "tips" / "2027-01-05-a-new-tip.md")
+    assert result.stdout.strip() == str(content / "tips" / "2027-01-05-a-new-tip.md")
+    assert "`make serve`" in result.stderr and "`make check`" in result.stderr  # as the guide
 
 
 def test_cli_rejects_a_bad_date(content: Path) -> None:
