@@ -105,7 +105,7 @@ def page_sizes(site: Path) -> dict[str, float]:
 
 def search_latency(content: Path, index_dir: Path, rounds: int = 3) -> dict[str, float]:
     from generator.content.load import load_content
-    from generator.search.engine import search
+    from generator.search.query import search
 
     taxonomy = load_content(content).taxonomy
     queries = [q["query"] for q in yaml.safe_load(QUERIES.read_text(encoding="utf-8"))["queries"]]

@@ -38,18 +38,10 @@ from generator.importing import write as importing
 from generator.importing.write import ImportReport
 from generator.model import Content, Tip
 from generator.search import evaluation as search_evaluation
-from generator.search.engine import (
-    IndexPlan,
-    IndexWrite,
-    SearchResults,
-    check_filters,
-    check_query,
-    plan_index,
-    related_tips,
-    search,
-    update_index,
-)
 from generator.search.evaluation import SearchEvaluation
+from generator.search.index import IndexPlan, IndexWrite, plan_index, update_index
+from generator.search.query import SearchResults, check_filters, check_query, search
+from generator.search.related import related_tips
 from generator.site import outdir
 from generator.site.mkdocs_engine import Settings, build_site, mkdocs_records
 from generator.site.model import Site

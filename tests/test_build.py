@@ -36,7 +36,8 @@ from generator import workers
 from generator.build import BuildReport, build
 from generator.content.load import load_content
 from generator.errors import BuildError, ContentError
-from generator.search.engine import CONTENTS, INDEX_NAME, search
+from generator.search.index import CONTENTS, INDEX_NAME
+from generator.search.query import search
 from generator.site.terms import SEARCH_BOOST
 
 ROOT = Path(__file__).parent.parent

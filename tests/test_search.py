@@ -24,21 +24,14 @@ from generator.content.load import load_content
 from generator.content.tipfile import dump_tip
 from generator.errors import BuildError, ContentError, InputError, QueryError
 from generator.model import Phrase, Taxonomy, Term, Tip, slugify
-from generator.search.engine import (
-    CONTENTS,
-    MARK,
-    OPEN,
-    Signatures,
-    plain_text,
-    plan_index,
-    related_tips,
-    search,
-    update_index,
-)
 from generator.search.evaluation import (
     load_queries,
     score_rankings,
 )
+from generator.search.index import CONTENTS, OPEN, plan_index, update_index
+from generator.search.query import search
+from generator.search.related import Signatures, related_tips
+from generator.search.snippets import MARK, plain_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).parent / "corpus"

@@ -18,7 +18,7 @@ from generator import workers
 from generator.cache import Cache
 from generator.content.load import check_content
 from generator.model import Content
-from generator.search.engine import plan_index
+from generator.search.index import plan_index
 from generator.tagging.cache import tag_all
 
 ROOT = Path(__file__).parent.parent

@@ -153,7 +153,8 @@ def _query(
 def evaluate(tips: Sequence[Tip], taxonomy: Taxonomy, queries_path: Path) -> SearchEvaluation:
     """Run every labelled query through `tipkb search`'s engine on a fresh index of the
     tagged, visible `tips`."""
-    from generator.search.engine import OPEN, search, update_index
+    from generator.search.index import OPEN, update_index
+    from generator.search.query import search
 
     queries = load_queries(queries_path, {t.slug for t in tips})
     with tempfile.TemporaryDirectory(prefix="tipkb-eval-") as tmp:
