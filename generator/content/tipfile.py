@@ -145,7 +145,14 @@ def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
     lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key, _value in node.value:
-            lines.setdefault(str(key.value), key.start_mark.line + 1)
+            name, line = str(key.value), key.start_mark.line + 1
+            if name in lines:  # YAML would keep the last silently, hiding the first
+                raise RefusedYAML(
+                    problem=f"'{name}:' is written twice (also on line {lines[name]}); "
+                    "keep one of them",
+                    problem_mark=key.start_mark,
+                )
+            lines[name] = line
     return data, lines
 
 
