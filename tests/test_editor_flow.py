@@ -48,7 +48,7 @@ def flow(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         ],
     )
     assert made.exit_code == 0, made.output
-    path = Path(made.output.strip())
+    path = Path(made.stdout.strip())
     text = path.read_text(encoding="utf-8")
     path.write_text(
         text.split("---\n\n", 1)[0] + "---\n\n" + BODY, encoding="utf-8"
