@@ -99,7 +99,15 @@ _FOOTER = re.compile(
     re.I,
 )
 _RELATED = re.compile(r"^Did you like this post\b", re.I)
-_CLOSER = re.compile(r"^(?:Add a Comment|Leave a Reply|Comments are closed)\W*$", re.I)
+# What a post page shows below a post, instead of its comments; a page cut off may end
+# partway through one ("You must be logged in to po"), so a long enough start counts.
+_CLOSERS = (
+    "add a comment",
+    "leave a reply",
+    "comments are closed",
+    "you must be logged in to post a comment",
+)
+_CLOSER_PREFIX = 9  # "Add a Com": shorter starts are too likely to be a post's own words
 _PAGINATION_WORDS = frozenset({"«", "»", "‹", "›", "...", "…", "previous", "prev", "next"})
 _BULLET = re.compile(r"^[•·▪●◦‣∙]\s*")
 _TERMINAL_CHARS = tuple(".!?…\"”’')]»")
@@ -134,7 +142,7 @@ def _kind(text: str) -> str:
         return BLANK
     if _posted_parts(text) is not None:
         return POSTED
-    if _FOOTER.match(text) or _CLOSER.match(text) or _is_pagination(text):
+    if _FOOTER.match(text) or _is_closer(text) or _is_pagination(text):
         return BARRIER
     return TEXT
 
@@ -257,6 +265,12 @@ def _next_nonblank(lines: Sequence[_Line], i: int) -> int | None:
     return next((j for j in range(i + 1, len(lines)) if lines[j].kind != BLANK), None)
 
 
+def _is_closer(text: str) -> bool:
+    """A line that closes a post page: one of _CLOSERS, whole or cut short."""
+    words = " ".join(text.lower().split()).rstrip(".!:…")
+    return len(words) >= _CLOSER_PREFIX and any(c.startswith(words) for c in _CLOSERS)
+
+
 def _own_line(lines: Sequence[_Line], i: int) -> bool:
     """Is line i a paragraph of its own (no text line right above it)?"""
     return i == 0 or lines[i - 1].kind != TEXT
@@ -281,7 +295,7 @@ def _posted_starts(lines: Sequence[_Line], header: int | None) -> list[_Start]:
         if line.kind != POSTED:
             continue
         above, below = _prev_nonblank(lines, i), _next_nonblank(lines, i)
-        if below is not None and _CLOSER.match(lines[below].text):
+        if below is not None and _is_closer(lines[below].text):
             continue  # single-post page: the byline follows the body
         if above is None or lines[above].kind != TEXT:
             continue
@@ -357,10 +371,18 @@ def _spans(lines: Sequence[_Line], starts: Sequence[_Start]) -> list[_Span]:
             if lines[i].kind in (BARRIER, POSTED):
                 if lines[i].kind == POSTED and posted is None:
                     posted = i  # the byline comes after the body
+                elif posted is None and _FOOTER.match(lines[i].text):
+                    posted = _byline_below(lines, i, end)  # single-post pages: after the footer
                 end, is_open = i, False
                 break
         spans.append(_Span(start.title, start.body, end, posted, False, is_open))
     return spans
+
+
+def _byline_below(lines: Sequence[_Line], footer: int, end: int) -> int | None:
+    """The byline of the post above a footer, when the page puts it below the footer
+    (before the next entry starts): the post is whole, with its categories."""
+    return next((i for i in range(footer + 1, end) if lines[i].kind == POSTED), None)
 
 
 def _trailing_bylines(
@@ -374,16 +396,21 @@ def _trailing_bylines(
     for i, line in enumerate(lines):
         if line.kind != POSTED or i in used or i in covered:
             continue
-        first = i
-        while first > 0 and lines[first - 1].kind in (TEXT, BLANK) and first - 1 not in covered:
+        first, end = i, i  # the post's lines, up to the byline or a footer above it
+        while first > 0 and first - 1 not in covered:
+            above = lines[first - 1]
+            if above.kind == BARRIER and end == i and _FOOTER.match(above.text):
+                end = first - 1  # some pages put the site's footer above the byline
+            elif above.kind not in (TEXT, BLANK):
+                break
             first -= 1
         text_lines = [
             j
-            for j in range(first, i)
+            for j in range(first, end)
             if lines[j].kind == TEXT and not _READ_MORE.search(lines[j].text)
         ]
         if text_lines:
-            extra.append(_Span(text_lines[0], text_lines[0] + 1, i, i, False, False))
+            extra.append(_Span(text_lines[0], text_lines[0] + 1, end, i, False, False))
     return extra
 
 
