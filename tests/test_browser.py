@@ -156,6 +156,29 @@ def test_pages_fit_a_phone_screen(browser: sync_api.Browser, site_url: str, path
         tab.page.context.close()
 
 
+@pytest.mark.parametrize(("width", "height"), [(390, 844), (1280, 900)], ids=["phone", "desktop"])
+@pytest.mark.parametrize(
+    ("path", "first"),
+    [
+        ("tips/defend-without-being-defensive/", ".tipkb-phrase-text"),  # what to say
+        ("tips/its-okay-if-you-dont-know-anything-about-tomatoes/", ".tipkb-phrase-text"),
+        ("tips/fix-fast-to-reduce-stress/", ".tipkb-what-to-do li"),  # no phrase: what to do
+    ],
+)
+def test_what_to_say_is_on_the_first_screen(
+    browser: sync_api.Browser, site_url: str, path: str, first: str, width: int, height: int
+) -> None:
+    """Staff read what to say (or do) before the story, without scrolling."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        page = context.new_page()
+        page.goto(urljoin(site_url, path))
+        box = page.locator(first).first.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= height, box
+    finally:
+        context.close()
+
+
 def test_labelled_queries_through_the_site_search(tab: Tab) -> None:
     """The search helper's labelled queries, typed into the site's own search box.
 

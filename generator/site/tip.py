@@ -1,4 +1,4 @@
-"""The tip page: title, date, tags, the body, what to say, related tips.
+"""The tip page: title, date, tags, what to say (or what to do), the body, related tips.
 
 Nothing on it grows with the corpus: related tips are capped, so a tip page
 weighs the same among 40 tips or 10,000.
@@ -36,9 +36,9 @@ def tip_page(site: Site, tip: Tip) -> Page:
         parts.chips(
             site.taxonomy, path, parts.terms_of(site.taxonomy, tip.techniques), "Techniques"
         ),
+        _what_to_say(site, path, tip) or _what_to_do(site, path, tip),
         _excerpt_note(tip),
         _body(site, path, tip),
-        _what_to_say(site, path, tip),
         _related(site, path, tip),
     )
     return Page(path, text)
@@ -105,6 +105,19 @@ def _what_to_say(site: Site, path: str, tip: Tip) -> str:
         return ""
     heading = "## What to say { #what-to-say }"
     return md.block(heading, parts.phrase_list(site, path, said, with_tip=False))
+
+
+def _what_to_do(site: Site, path: str, tip: Tip) -> str:
+    """For a tip with nothing to say: its techniques, each in one sentence, above the
+    article, so a reader in a hurry sees what to do before the story."""
+    terms = parts.terms_of(site.taxonomy, tip.techniques)
+    if not terms:
+        return ""
+    items = (
+        f"{md.a(term.label, path, parts.term_path(site.taxonomy, term))}: {md.html(term.description)}"
+        for term in terms
+    )
+    return md.block("## What to do { #what-to-do }", md.html_list(items, "tipkb-what-to-do"))
 
 
 def _related(site: Site, path: str, tip: Tip) -> str:
