@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import posixpath
 import re
@@ -308,3 +309,18 @@ def test_write_pages_refuses_paths_outside_the_docs_folder(tmp_path: Path, path:
     with pytest.raises(BuildError, match="leaves"):
         write_pages([Page(path, "x")], tmp_path / "docs")
     assert not (tmp_path / "evil.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("today", "heading"),
+    [
+        (dt.date(2025, 5, 13), "## This week’s tip"),  # its day
+        (dt.date(2025, 5, 19), "## This week’s tip"),  # six days on
+        (dt.date(2025, 5, 20), "## Latest tip"),  # a week on: no longer this week's
+    ],
+)
+def test_this_weeks_tip_is_only_this_weeks(today: dt.date, heading: str) -> None:
+    site = dataclasses.replace(fixture_site(drafts=False), today=today)
+    home = next(p.text for p in render_pages(site) if p.path == "index.md")
+    assert heading in home
+    assert home.index("## I’m dealing with…") < home.index(heading)  # situations first

@@ -1,4 +1,5 @@
-"""The home page: this week's tip, situations, techniques, recent tips."""
+"""The home page: the situations first (what staff are dealing with), then this week's
+(or the latest) tip, techniques, recent tips."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from generator.site.terms import term_cards
 
 RECENT = 8
 THIS_WEEK_PHRASES = 3
+THIS_WEEK_DAYS = 7  # a tip is "this week's" for a week; after that it is the latest tip
 
 
 def home_page(site: Site) -> Page:
@@ -16,12 +18,12 @@ def home_page(site: Site) -> Page:
     text = md.block(
         md.front_matter({"search": {"exclude": True}}),
         "# Customer service tips",
-        "Help for the customer in front of you: pick what you are dealing with, "
-        "or search (press <kbd>/</kbd>).",
-        _this_week(site, path),
+        "Help for the customer in front of you: pick what you are dealing with, or "
+        'search<span class="tipkb-key-hint"> (press <kbd>/</kbd>)</span>.',
         "## I’m dealing with… { #situations }",
         term_cards(site, path, tuple(t for t in site.taxonomy.situations if site.tips_for(t))),
         md.link("All situations →", path, parts.SITUATIONS),
+        _this_week(site, path),
         _techniques(site, path),
         _recent(site, path),
     )
@@ -33,11 +35,13 @@ def _this_week(site: Site, path: str) -> str:
     if tip is None:
         return ""
     said = [Said(p, tip) for p in tip.phrases[:THIS_WEEK_PHRASES]]
+    recent = tip.date is not None and (site.today - tip.date).days < THIS_WEEK_DAYS
+    heading = "## This week’s tip { #this-week }" if recent else "## Latest tip { #latest }"
     tags = parts.terms_of(site.taxonomy, tip.situations + tip.techniques)
     row = parts.chip_row([parts.chip(site.taxonomy, path, t) for t in tags])
     return md.block(
         '<div class="tipkb-week" markdown>',
-        "## This week’s tip { #this-week }",
+        heading,
         f"### {md.link(tip.title, path, parts.tip_path(tip))}",
         f"{md.long_date(tip.date)}\n{{ .tipkb-meta }}" if tip.date else "",
         md.text(tip.summary),
