@@ -324,3 +324,20 @@ def test_this_weeks_tip_is_only_this_weeks(today: dt.date, heading: str) -> None
     home = next(p.text for p in render_pages(site) if p.path == "index.md")
     assert heading in home
     assert home.index("## I’m dealing with…") < home.index(heading)  # situations first
+
+
+def test_a_situation_page_says_what_to_say_then_what_helps_then_the_tips() -> None:
+    pages = {p.path: p.text for p in render_pages(fixture_site(drafts=False))}
+    page = pages["situations/upset-customer/index.md"]
+    order = ["## What to say", "## Techniques that help", "## Tips", "Also called:"]
+    assert [page.index(h) for h in order] == sorted(page.index(h) for h in order)
+
+
+def test_a_situation_without_tips_says_so_points_to_close_ones_and_is_no_search_result() -> None:
+    full = fixture_site(drafts=False)
+    site = dataclasses.replace(full, tips=tuple(t for t in full.tips if "long-wait" not in t.tags))
+    pages = {p.path: p.text for p in render_pages(site)}
+    page = pages["situations/long-wait/index.md"]
+    assert "No tip gives the words for this yet" in page
+    assert '"search": {"exclude": true}' in page
+    assert "situations/long-wait/" not in pages["index.md"]  # not offered on the home page

@@ -63,11 +63,12 @@ def _term_pages(site: Site, term: Term) -> list[Page]:
         text = md.block(
             _front(site, term, number),
             _heading(term, number, total),
-            _intro(site, path, term) if number == 1 else "",
-            _phrases(site, path, term, page_said),
+            _intro(site, term) if number == 1 else "",
+            _phrases(site, path, term, page_said) or _nothing_to_say(site, path, term, number),
             _helpers(site, path, term) if number == 1 else "",
             _tips(site, path, term, page_tips, number),
             md.pager(path, base, number, total),
+            _also(term) if number == 1 else "",
         )
         pages.append(Page(path, text))
     return pages
@@ -75,7 +76,7 @@ def _term_pages(site: Site, term: Term) -> list[Page]:
 
 def _front(site: Site, term: Term, number: int) -> str:
     title = term.label if number == 1 else f"{term.label} (page {number})"
-    if number > 1:
+    if number > 1 or not site.tips_for(term):  # an empty situation is no search result
         return md.front_matter({"search": {"exclude": True}}, title=title)
     if term.id not in site.taxonomy.situation_ids:
         return md.front_matter({}, title=title)
@@ -88,13 +89,46 @@ def _heading(term: Term, number: int, total: int) -> str:
     return f"# {md.text(term.label)}{page}"
 
 
-def _intro(site: Site, path: str, term: Term) -> str:
-    also = ""
-    if term.synonyms:
-        words = ", ".join(md.text(s) for s in term.synonyms)
-        also = f"Also: {words}\n{{ .tipkb-also }}"
+def _intro(site: Site, term: Term) -> str:
     count = md.plural(len(site.tips_for(term)), "tip")
-    return md.block(md.text(term.description), also, f"{count}.\n{{ .tipkb-count }}")
+    return f"{md.text(term.description)} {count}.\n{{ .tipkb-intro }}"
+
+
+def _also(term: Term) -> str:
+    """The synonyms, last: they are for search, and a reader needs them least."""
+    if not term.synonyms:
+        return ""
+    words = ", ".join(md.text(s) for s in term.synonyms)
+    return f"Also called: {words}\n{{ .tipkb-also }}"
+
+
+def _nothing_to_say(site: Site, path: str, term: Term, number: int) -> str:
+    """A situation no tip gives words for: say so, and point to the nearest that have them."""
+    if number > 1 or term.id not in site.taxonomy.situation_ids:
+        return ""
+    near = _nearest_with_phrases(site, term)
+    row = parts.chip_row([parts.chip(site.taxonomy, path, t) for t in near], "Close situations")
+    return md.block(
+        "## What to say { #what-to-say data-search-exclude }",
+        "No tip gives the words for this yet: use the techniques below"
+        + (", or the phrases of a close situation." if near else "."),
+        row if near else "",
+    )
+
+
+NEAREST = 3
+
+
+def _nearest_with_phrases(site: Site, term: Term) -> list[Term]:
+    """Situations with phrases that share the most techniques with this one's tips."""
+    mine = {t for tip in site.tips_for(term) for t in tip.techniques}
+    scored = []
+    for other in site.taxonomy.situations:
+        if other.id == term.id or not site.phrases_for(other):
+            continue
+        theirs = {t for tip in site.tips_for(other) for t in tip.techniques}
+        scored.append((-len(mine & theirs), -len(site.tips_for(other)), other.id, other))
+    return [other for *_, other in sorted(scored)[:NEAREST]]
 
 
 def _phrases(site: Site, path: str, term: Term, said: Sequence[Said]) -> str:
