@@ -82,11 +82,21 @@ def test_preview_marks_drafts_and_scheduled_tips_and_published_leaves_them_out()
     published, preview = rendered("published"), rendered("preview")
     assert "tips/a-draft-tip.md" not in published
     assert "tips/a-scheduled-tip.md" not in published
-    leaks = ("A Draft Tip", "A Scheduled Tip", "tipkb-badge")
+    leaks = ("A Draft Tip", "A Scheduled Tip", 'tipkb-badge">Draft', 'tipkb-badge">Scheduled')
     assert not [path for path, text in published.items() if any(s in text for s in leaks)]
     assert '!!! warning "Draft"' in preview["tips/a-draft-tip.md"]
     assert '!!! info "Scheduled"' in preview["tips/a-scheduled-tip.md"]
     assert '<span class="tipkb-badge">Draft</span>' in preview["archive/index.md"]
+
+
+def test_teasers_are_marked_in_every_list_and_on_their_page() -> None:
+    published = rendered("published")
+    teaser = '<a href="../tips/negate-the-nervousness/">Negate the Nervousness</a>'
+    for path in ("archive/index.md", "editors/index.md"):
+        line = next(line for line in published[path].splitlines() if teaser in line)
+        assert '<span class="tipkb-badge">Teaser</span>' in line, path
+    page = published["tips/negate-the-nervousness.md"]
+    assert '!!! note "Teaser"' in page and "the rest of the post was not imported" in page
 
 
 @pytest.mark.parametrize("drafts", [False, True])

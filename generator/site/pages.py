@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 def render_pages(site: Site) -> tuple[Page, ...]:
     """Every page of the site, sorted by path."""
-    pages = [pages_home.home_page(site), pages_editors.editors_page(site.taxonomy)]
+    pages = [pages_home.home_page(site), pages_editors.editors_page(site)]
     pages += [pages_tip.tip_page(site, tip) for tip in site.tips]
     pages += pages_terms.term_pages(site)
     pages += pages_books.phrase_book(site)

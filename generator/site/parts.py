@@ -36,9 +36,11 @@ def term_path(taxonomy: Taxonomy, term: Term) -> str:
 
 
 def badge(site: Site, tip: Tip) -> str:
-    """A visible `Draft` / `Scheduled` marker for tips shown only in a preview."""
-    status = site.status(tip)
-    return f'<span class="tipkb-badge">{status}</span>' if status else ""
+    """Visible markers: `Teaser` for a tip of which only the opening is known, and
+    `Draft` / `Scheduled` for tips shown only in a preview."""
+    marks = ["Teaser"] if tip.kind == "excerpt" else []
+    marks += [site.status(tip)] if site.status(tip) else []
+    return " ".join(f'<span class="tipkb-badge">{mark}</span>' for mark in marks)
 
 
 def tip_line(site: Site, source: str, tip: Tip) -> str:

@@ -37,7 +37,7 @@ def tip_page(site: Site, tip: Tip) -> Page:
             site.taxonomy, path, parts.terms_of(site.taxonomy, tip.techniques), "Techniques"
         ),
         _what_to_say(site, path, tip) or _what_to_do(site, path, tip),
-        _excerpt_note(tip),
+        _excerpt_note(site, path, tip),
         _body(site, path, tip),
         _related(site, path, tip),
     )
@@ -70,12 +70,18 @@ def _notice(site: Site, tip: Tip) -> str:
     return ""
 
 
-def _excerpt_note(tip: Tip) -> str:
+def _excerpt_note(site: Site, path: str, tip: Tip) -> str:
+    """What a teaser page holds, and where to read on."""
     if tip.kind != "excerpt":
         return ""
+    when = f" of {md.long_date(tip.date)}" if tip.date else ""
+    where = f", found on the blog's page “{md.text(tip.source.page)}”" if tip.source else ""
+    full = [t for t in site.related_to(tip) if t.kind != "excerpt"]
+    more = " Full tips on the same topics are listed at the foot." if full else ""
     return (
-        '!!! note "Excerpt only"\n'
-        "    Only the teaser of this tip was imported; the rest of the original post is missing."
+        '!!! note "Teaser"\n'
+        f"    This is the opening of the post{when}{where}; the rest of the post was not "
+        f"imported.{more}"
     )
 
 
