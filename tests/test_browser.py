@@ -179,6 +179,49 @@ def test_what_to_say_is_on_the_first_screen(
         context.close()
 
 
+AXE = ROOT / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"  # .ci/run installs it
+AXE_PAGES = [
+    "",
+    "tips/defend-without-being-defensive/",
+    "tips/negate-the-nervousness/",
+    "situations/upset-customer/",
+    "techniques/empathy/",
+    "phrases/",
+    "archive/",
+    "editors/",
+    "search results",
+]
+
+
+def serious_violations(page: sync_api.Page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("async () => (await axe.run()).violations")
+    return [
+        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.skipif(
+    not AXE.exists(), reason="needs npm's axe-core in .ci/node (.ci/run installs it)"
+)
+@pytest.mark.parametrize("width", [390, 1280], ids=["phone", "desktop"])
+@pytest.mark.parametrize("path", AXE_PAGES)
+def test_axe_finds_no_serious_violation(
+    browser: sync_api.Browser, site_url: str, path: str, width: int
+) -> None:
+    tab = open_tab(browser, site_url, width=width)
+    try:
+        if path == "search results":
+            site_search(tab, "angry customer")
+        else:
+            tab.page.goto(urljoin(site_url, path))
+        assert serious_violations(tab.page) == []
+    finally:
+        tab.page.context.close()
+
+
 def test_labelled_queries_through_the_site_search(tab: Tab) -> None:
     """The search helper's labelled queries, typed into the site's own search box.
 
