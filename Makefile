@@ -34,7 +34,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix generator tests benchmarks
 
 eval: $(STAMP)  ## tagging and search quality against the labelled sets
-	$(BIN)/tipkb eval tags
+	$(BIN)/tipkb eval tags --links tests/labels/phrase_situations.yml
 	$(BIN)/tipkb eval search
 
 golden: $(STAMP)  ## regenerate golden files (shows the diff; asks before overwriting)

@@ -366,18 +366,28 @@ def eval_() -> None:
     show_default=True,
     help="Labelled tips to compare with.",
 )
+@click.option(
+    "--links",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Also score phrase → situation links against these labels "
+    "(make eval passes tests/labels/phrase_situations.yml).",
+)
 @click.pass_context
-def eval_tags(ctx: click.Context, content: Path, labels: Path) -> None:
+def eval_tags(ctx: click.Context, content: Path, labels: Path, links: Path | None) -> None:
     """Precision and recall of the tags (per vocabulary) and of the phrases.
 
     Each labelled tip is tagged afresh and compared with the hand-made labels;
     exits 1 when a figure is below its target.
     """
-    from generator.tagging.evaluation import evaluate
+    from generator.tagging.evaluation import evaluate, evaluate_links
 
     result = evaluate(content, labels)
     click.echo(result.report())
-    if not result.meets_targets:
+    linked = evaluate_links(content, links) if links else None
+    if linked:
+        click.echo(linked.report())
+    if not result.meets_targets or (linked and not linked.meets_target):
         ctx.exit(1)
 
 

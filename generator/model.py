@@ -63,6 +63,14 @@ class Phrase:
     text: str
     situations: tuple[str, ...] = ()
     auto: bool = False  # extracted by the tagger, not written by an editor
+    # For an editor's phrase that names no situation: those its own words fit, as the
+    # tagger links them; never written to the tip file (the editor's choice stays).
+    inferred: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def fits(self) -> tuple[str, ...]:
+        """The situations this phrase is shown for: as given, or as inferred."""
+        return self.situations or self.inferred
 
 
 @dataclass(frozen=True)
@@ -118,6 +126,9 @@ class Term:
     description: str
     synonyms: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()  # match rules for the auto-tagger (see generator.tagger)
+    # A broad situation (an upset customer) fits most tips' phrases in spirit; a phrase is
+    # linked to it only by its own words, never just because its tip is tagged with it.
+    broad: bool = False
     line: int = field(default=0, compare=False)
 
 

@@ -15,7 +15,7 @@ from generator.content.rules import compile_rule, document
 from generator.content.tipfile import dump_tip
 from generator.errors import ContentError, InputError
 from generator.model import Phrase, Taxonomy, Term, Tip
-from generator.tagging.evaluation import evaluate
+from generator.tagging.evaluation import evaluate, evaluate_links
 from generator.tagging.tagger import explain, tag_tip
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -398,3 +398,45 @@ def test_evaluation_ignores_committed_tags(tree: Path, tmp_path: Path) -> None:
     labels.write_text("plain-one:\n  situations: [upset-customer]\n", encoding="utf-8")
     scores = {s.name: s for s in evaluate(tree, labels).scores}
     assert scores["situations"].recall == 0.0
+
+
+def test_phrase_links_are_scored_per_half(tree: Path, tmp_path: Path) -> None:
+    """Held-out figures decide the verdict; tune figures are shown beside them."""
+    links = tmp_path / "links.yml"
+    links.write_text(
+        "phrases:\n"
+        "  - {text: 'x never said', tip: angry-one, situations: [upset-customer], split: tune}\n",
+        encoding="utf-8",
+    )
+    result = evaluate_links(tree, links)
+    assert [s.name for s in result.scores] == ["tune"]
+    assert result.scores[0].false_negatives == 1  # not extracted: missed
+    assert "not extracted" in result.report()
+
+
+@pytest.mark.parametrize(
+    ("phrase", "situations", "linked"),
+    [
+        # Own words name the situation: only that, plus the tip's specific situations.
+        ("Our tech folks are investigating", ("known-issue", "upset-customer"), ("known-issue",)),
+        # No own words: the tip's specific situations, never the broad one.
+        ("We have a team looking at it", ("known-issue", "upset-customer"), ("known-issue",)),
+        # Only a broad situation on the tip: the phrase fits it.
+        ("Let me help you.", ("upset-customer",), ()),
+    ],
+)
+def test_a_phrase_is_linked_by_its_own_words(
+    phrase: str, situations: tuple[str, ...], linked: tuple[str, ...]
+) -> None:
+    from generator.content.load import load_content as load
+
+    taxonomy = load(Path(__file__).parent / "corpus").taxonomy
+    tip = Tip(
+        title="T",
+        slug="t",
+        body=f"Consider these phrases:\n\n- “{phrase}”\n",
+        situations=situations,
+        phrases=(Phrase(phrase),),
+    )
+    tagged = tag_tip(tip, taxonomy)
+    assert tagged.phrases[0].fits == linked

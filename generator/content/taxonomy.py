@@ -29,7 +29,7 @@ from generator.files import read_file
 from generator.model import SLUG_RE, Taxonomy, Term
 
 VOCABULARIES = ("situations", "techniques")
-TERM_KEYS = {"id", "label", "description", "synonyms", "rules"}
+TERM_KEYS = {"id", "label", "description", "synonyms", "rules", "broad"}
 
 
 def load_taxonomy(path: Path) -> tuple[Taxonomy, list[Problem]]:
@@ -126,6 +126,8 @@ def _parse_term(path: Path, item: Any) -> tuple[Term | None, list[Problem]]:
             problems.append(
                 Problem(path, line, f"'{key}' of '{item['id']}' must be a list of text")
             )
+    if not isinstance(item.get("broad", False), bool):
+        problems.append(Problem(path, line, f"'broad' of '{item['id']}' must be true or false"))
     if problems:
         return None, [*problems, *_unquoted_rules(path, line, item["id"], rule_texts)]
     problems += _rule_problems(path, line, item["id"], rule_texts)
@@ -135,6 +137,7 @@ def _parse_term(path: Path, item: Any) -> tuple[Term | None, list[Problem]]:
         description=item["description"].strip(),
         synonyms=tuple(synonyms),
         rules=tuple(rule_texts),
+        broad=bool(item.get("broad", False)),
         line=line,
     )
     return term, problems

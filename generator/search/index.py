@@ -143,7 +143,7 @@ class _Source:
         every tip is fingerprinted on every build, only changed ones are analysed)."""
         tip = self.tip
         date = tip.date.isoformat() if tip.date else None
-        phrases = tuple((p.text, p.situations) for p in tip.phrases)
+        phrases = tuple((p.text, p.fits) for p in tip.phrases)
         body = text_digest(tip.body)
         raw = (_FORMAT, tip.slug, date, body, tip.title, tip.summary, phrases, self.labels)
         return digest((*raw, tip.situations, tip.techniques)).encode("ascii")
@@ -167,7 +167,7 @@ class _Source:
                 "title": tip.title,
                 "date": tip.date.isoformat() if tip.date else None,
                 "summary": plain_text(tip.summary),
-                "phrases": [[p.text, list(p.situations)] for p in tip.phrases],
+                "phrases": [[p.text, list(p.fits)] for p in tip.phrases],
             },
         }
 

@@ -63,7 +63,7 @@ class Site:
     def general_phrases(self) -> tuple[Said, ...]:
         """Phrases that belong to no situation: their tip has none and they name none."""
         said = (Said(p, t) for t in self.tips if not t.situations for p in t.phrases)
-        return unique(s for s in said if not s.phrase.situations)
+        return unique(s for s in said if not s.phrase.fits)
 
     def related_to(self, tip: Tip) -> tuple[Tip, ...]:
         """The related tips that are on the site, in the order given."""
@@ -85,8 +85,8 @@ class Site:
 
 
 def fits(phrase: Phrase, tip: Tip, situation_id: str) -> bool:
-    """A phrase fits the situations it names, or all its tip's situations if it names none."""
-    return situation_id in (phrase.situations or tip.situations)
+    """A phrase fits the situations it is linked to, or its tip's if it has none at all."""
+    return situation_id in (phrase.fits or tip.situations)
 
 
 def unique(said: Iterable[Said]) -> tuple[Said, ...]:

@@ -219,3 +219,82 @@ def _label(
         not_phrases=frozenset(normalize(str(t)) for t in entry.get("not_phrases") or []),
     )
     return label, problems
+
+
+# --- phrase → situation links ----------------------------------------------------------------
+
+LINK_TARGET = (0.9, 0.8)  # precision, recall of the links, on the held-out half
+
+
+@dataclass(frozen=True)
+class LinkEvaluation:
+    """How well each phrase is linked to the situations its own words fit, per half of
+    the labelled set: `tune` may be looked at while changing rules; `held-out` only scored."""
+
+    labels_path: Path
+    scores: tuple[Score, ...]  # one per split, named by it
+    mistakes: tuple[str, ...]
+
+    @property
+    def meets_target(self) -> bool:
+        held = [s for s in self.scores if s.name == "held-out"]
+        return all(s.precision >= LINK_TARGET[0] and s.recall >= LINK_TARGET[1] for s in held)
+
+    def report(self) -> str:
+        lines = [f"Phrase → situation links ({self.labels_path}):"]
+        for s in self.scores:
+            lines.append(
+                f"  {s.name:<9} precision {s.precision:.2f}  recall {s.recall:.2f}  (right "
+                f"{s.true_positives}, wrong {s.false_positives}, missed {s.false_negatives})"
+            )
+        verdict = "ok" if self.meets_target else "BELOW TARGET"
+        lines.append(f"  target on held-out ≥ {LINK_TARGET[0]} / ≥ {LINK_TARGET[1]}: {verdict}")
+        lines += [f"  {m}" for m in self.mistakes]
+        return "\n".join(lines)
+
+
+def evaluate_links(content_dir: Path, labels_path: Path) -> LinkEvaluation:
+    """Tag each labelled phrase's tip afresh (its extracted phrases set aside) and compare
+    the situations each phrase is shown for with the labels."""
+    content = load_content(content_dir)
+    by_slug = {t.slug: t for t in content.tips}
+    items, problems = _link_labels(labels_path, by_slug)
+    if problems:
+        raise ContentError(problems)
+    counts: dict[str, list[int]] = {}
+    mistakes = []
+    for text, slug, want, split in items:
+        tip = by_slug[slug]
+        fresh = dataclasses.replace(tip, phrases=tuple(p for p in tip.phrases if not p.auto))
+        tagged = tag_tip(fresh, content.taxonomy)
+        found = next((p for p in tagged.phrases if normalize(p.text) == normalize(text)), None)
+        got = set(found.fits or tagged.situations) if found else set()
+        tp_fp_fn = counts.setdefault(split, [0, 0, 0])
+        for i, n in enumerate((len(got & want), len(got - want), len(want - got))):
+            tp_fp_fn[i] += n
+        if got != want:
+            shown = "not extracted" if found is None else ", ".join(sorted(got)) or "none"
+            mistakes.append(f"{split}: “{text[:60]}” → {shown}; labelled {sorted(want)}")
+    scores = tuple(
+        Score(split, *counts[split]) for split in ("tune", "held-out") if split in counts
+    )
+    return LinkEvaluation(labels_path, scores, tuple(mistakes))
+
+
+def _link_labels(
+    path: Path, tips: dict[str, Tip]
+) -> tuple[list[tuple[str, str, set[str], str]], list[Problem]]:
+    try:
+        data, _ = load_yaml(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        return [], [Problem(path, 1, f"cannot read the labels: {err}")]
+    items, problems = [], []
+    for number, item in enumerate((data or {}).get("phrases", []), start=1):
+        if not isinstance(item, dict) or item.get("tip") not in tips:
+            problems.append(Problem(path, 1, f"phrase {number}: 'tip:' names no tip of the corpus"))
+            continue
+        split = str(item.get("split", "tune"))
+        items.append(
+            (str(item["text"]), str(item["tip"]), set(item.get("situations") or []), split)
+        )
+    return items, problems

@@ -43,6 +43,7 @@ class _Rules:
     rules: RuleSet
     situations: frozenset[str]
     phrase_rules: RuleSet  # the situations' rules, to link a phrase by its own words
+    broad: frozenset[str]  # situations a phrase fits only by its own words
 
 
 # Compiled rules of the taxonomies seen last, by identity: hashing a whole
@@ -64,7 +65,8 @@ def _compiled(taxonomy: Taxonomy) -> _Rules:
         for term_id, rule in pairs
         if term_id in situations and "phrase" in rule.fields
     )
-    compiled = _Rules(RuleSet.of(pairs), situations, phrase_rules)
+    broad = frozenset(t.id for t in taxonomy.situations if t.broad)
+    compiled = _Rules(RuleSet.of(pairs), situations, phrase_rules, broad)
     if len(_COMPILED) >= 8:
         _COMPILED.clear()
     _COMPILED[id(taxonomy)] = (taxonomy, compiled)
@@ -109,17 +111,32 @@ def _merge(
 
 
 def _phrases(tip: Tip, situations: tuple[str, ...], compiled: _Rules) -> tuple[Phrase, ...]:
-    """Editors' phrases, then the extracted ones linked to situations."""
-    editors = tuple(p for p in tip.phrases if not p.auto)
+    """Editors' phrases, then the extracted ones, each linked to the situations its own
+    words fit; an editor's phrase keeps the situations the editor gave it."""
+    editors = tuple(_linked(p, situations, compiled) for p in tip.phrases if not p.auto)
     taken = {phrase_finder.normalize(p) for p in (*(p.text for p in editors), *tip.rejected)}
     extracted = []
     for found in phrase_finder.extract(tip.body):
         if phrase_finder.normalize(found.text) not in taken:
-            words = document("", "", "", phrase=found.text)
-            own = compiled.phrase_rules.keys(words)
-            linked = own + tuple(s for s in situations if s not in own)
-            extracted.append(Phrase(text=found.text, situations=linked, auto=True))
+            text = found.text
+            extracted.append(
+                Phrase(text, situations=_fitting(text, situations, compiled), auto=True)
+            )
     return editors + tuple(extracted)
+
+
+def _linked(phrase: Phrase, situations: tuple[str, ...], compiled: _Rules) -> Phrase:
+    if phrase.situations:
+        return phrase
+    fitting = _fitting(phrase.text, situations, compiled)
+    return dataclasses.replace(phrase, inferred=fitting)
+
+
+def _fitting(text: str, situations: tuple[str, ...], compiled: _Rules) -> tuple[str, ...]:
+    """The situations a phrase's own words name (its situation rules), then its tip's
+    other situations but the broad ones, which a phrase fits only by naming them."""
+    own = compiled.phrase_rules.keys(document("", "", "", phrase=text))
+    return own + tuple(s for s in situations if s not in own and s not in compiled.broad)
 
 
 def explain(tip: Tip, taxonomy: Taxonomy) -> list[Evidence]:
