@@ -179,6 +179,22 @@ def test_what_to_say_is_on_the_first_screen(
         context.close()
 
 
+def test_the_situations_start_above_the_fold_on_a_phone(
+    browser: sync_api.Browser, site_url: str
+) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    try:
+        page = context.new_page()
+        page.goto(site_url)
+        box = page.locator(".tipkb-cards li").first.bounding_box()
+        assert box is not None and box["y"] < 844, box
+        assert not page.locator(".tipkb-key-hint").is_visible()  # no "/" hint on a phone
+    finally:
+        context.close()
+
+
 AXE = ROOT / ".ci" / "node" / "node_modules" / "axe-core" / "axe.min.js"  # .ci/run installs it
 AXE_PAGES = [
     "",
