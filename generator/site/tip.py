@@ -109,8 +109,9 @@ def _what_to_say(site: Site, path: str, tip: Tip) -> str:
     said = [Said(p, tip) for p in tip.phrases]
     if not said:
         return ""
-    heading = "## What to say { #what-to-say }"
-    return md.block(heading, parts.phrase_list(site, path, said, with_tip=False))
+    return md.block(
+        _lead("What to say", "what-to-say"), parts.phrase_list(site, path, said, with_tip=False)
+    )
 
 
 def _what_to_do(site: Site, path: str, tip: Tip) -> str:
@@ -123,7 +124,13 @@ def _what_to_do(site: Site, path: str, tip: Tip) -> str:
         f"{md.a(term.label, path, parts.term_path(site.taxonomy, term))}: {md.html(term.description)}"
         for term in terms
     )
-    return md.block("## What to do { #what-to-do }", md.html_list(items, "tipkb-what-to-do"))
+    return md.block(_lead("What to do", "what-to-do"), md.html_list(items, "tipkb-what-to-do"))
+
+
+def _lead(label: str, anchor: str) -> str:
+    """A heading above the article that is no section break for the engines' search:
+    the tip's own words stay in its title's section, which search weighs most."""
+    return f'<p class="tipkb-lead" id="{anchor}" role="heading" aria-level="2">{label}</p>'
 
 
 def _related(site: Site, path: str, tip: Tip) -> str:
