@@ -12,7 +12,7 @@ import pytest
 
 from generator.build import build, configured_engine
 from generator.errors import BuildError
-from generator.site import outdir
+from generator.site import outdir, zensical_engine
 
 pytest.importorskip("zensical", reason="zensical is installed with the test extras")
 pytestmark = pytest.mark.slow
@@ -74,3 +74,13 @@ def test_zensical_output_keeps_our_theme_and_copy_buttons(project: Path) -> None
     assert 'class="tipkb-chip tipkb-chip--' in tip
     phrases = (project / "out" / "phrases" / "index.html").read_text(encoding="utf-8")
     assert '<button type="button" class="tipkb-copy" aria-label="Copy phrase: ' in phrases
+
+
+def test_zensical_warnings_are_counted_with_where_they_are() -> None:
+    output = (
+        "Build started\n\x1b[33mWarning:\x1b[0m page does not exist\n"
+        "   ╭─[ tips/a/index.md:3:87 ]\n   │\n 3 │ <a href=…>\n───╯\n"
+        "Warning: another\nBuild finished in 0.2s\n"
+    )
+    found = zensical_engine.warnings(zensical_engine._ANSI.sub("", output))
+    assert found == ["tips/a/index.md:3:87: page does not exist", "another"]

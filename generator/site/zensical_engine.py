@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 DOCS, SITE = "docs", "site"  # the temporary project's folders
 _DIR_KEY = re.compile(r"(?m)^(docs_dir|site_dir):.*$")
 _CUSTOM_DIR = re.compile(r"(?m)^\s+custom_dir:\s*['\"]?([^'\"\s#]+)")
-_WARNING = re.compile(r"\bwarning\b", re.IGNORECASE)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_WARNING = re.compile(r"^Warning:\s*(.*)$")  # then, on a later line: [ index.md:3:87 ]
+_WHERE = re.compile(r"\[\s*(\S+:\d+:\d+)\s*\]")
 
 
 def run_zensical(config_file: Path, docs_dir: Path, out_dir: Path, *, strict: bool = False) -> int:
@@ -42,10 +44,25 @@ def run_zensical(config_file: Path, docs_dir: Path, out_dir: Path, *, strict: bo
             os.replace(entry, out_dir / entry.name)
     finally:
         shutil.rmtree(project, ignore_errors=True)
-    warnings = [line for line in output.splitlines() if _WARNING.search(line)]
-    for line in warnings:
-        log.warning("zensical: %s", line.strip())
-    return len(warnings)
+    found = warnings(output)
+    for warning in found:
+        log.warning("zensical: %s", warning)
+    return len(found)
+
+
+def warnings(output: str) -> list[str]:
+    """Zensical's warnings in its output, each as `page:line:column: message` where it
+    says where (the line after `Warning: message` that holds `[ page:line:column ]`)."""
+    found: list[str] = []
+    located = True
+    for line in output.splitlines():
+        if warning := _WARNING.match(line.strip()):
+            found.append(warning[1])
+            located = False
+        elif not located and (where := _WHERE.search(line)):
+            found[-1] = f"{where[1]}: {found[-1]}"
+            located = True
+    return found
 
 
 def lay_out(project: Path, config_file: Path, docs_dir: Path) -> None:
@@ -74,12 +91,19 @@ def _zensical(project: Path, strict: bool) -> str:
     """Run `zensical build` in `project`; its output, or a BuildError with it."""
     command = [_executable(), "build", "--clean", *(["--strict"] if strict else [])]
     try:
-        done = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            command,
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
     except FileNotFoundError:
         raise BuildError(
             "zensical is not installed; `pip install zensical`, or build with --engine mkdocs"
         ) from None
-    output = done.stdout + done.stderr
+    output = _ANSI.sub("", done.stdout + done.stderr)
     if done.returncode != 0:
         raise BuildError(f"Zensical failed (exit {done.returncode}):\n{output.strip()}")
     return output
