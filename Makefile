@@ -19,9 +19,10 @@ site: $(STAMP)  ## build the whole site into site/
 serve: $(STAMP)  ## preview on http://127.0.0.1:8000 with live reload
 	$(BIN)/tipkb serve
 
-test: $(STAMP)  ## the content first (check, strict build), then lint and the test suite
+test: $(STAMP)  ## the content first (check, strict build in each engine), then lint and the test suite
 	$(BIN)/tipkb check
 	$(BIN)/tipkb build --strict
+	$(BIN)/tipkb build --strict --engine zensical --site site-zensical
 	$(BIN)/ruff check generator tests benchmarks
 	$(BIN)/ruff format --check generator tests benchmarks
 	$(BIN)/pytest
@@ -54,4 +55,4 @@ new: $(STAMP)  ## start this week's tip: make new TITLE="Make the Long Wait Feel
 	$(BIN)/tipkb new "$(TITLE)"
 
 clean:
-	rm -rf build site .pytest_cache
+	rm -rf build site site-zensical .pytest_cache

@@ -1,6 +1,6 @@
 """Build the site: the one orchestrator, in explicit stages.
 
-load + validate → tag → index → related tips → pages → MkDocs → swap in.
+load + validate → tag → index → related tips → pages → engine → swap in.
 
 Everything is checked before anything is written. With two CPUs, one worker
 process shares the stages' work (generator.workers): a large search-index update
@@ -8,7 +8,9 @@ is written by it while the pages are generated, and MkDocs renders part of the
 pages in it (generator.render). MkDocs builds into a temporary folder beside the
 site folder, which replaces the site only when the build (index included)
 succeeded: a failed or killed build leaves the previous site as it was, and its
-leftovers are removed by the next build.
+leftovers are removed by the next build. The engine is MkDocs (generator.site.mkdocs_engine)
+or Zensical (generator.site.zensical_engine), on the same generated pages; either one
+builds into that temporary folder.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from generator.site import outdir
 from generator.site.mkdocs_engine import Settings, build_site, mkdocs_records
 from generator.site.model import Site
 from generator.site.pages import WriteStats, render_pages, write_pages
+from generator.site.zensical_engine import run_zensical
 from generator.tagging.cache import tag_all
 from generator.tagging.tagger import TagRun, tag_run, tag_tip
 
@@ -58,6 +61,8 @@ RELATED = 5  # related tips per tip page
 BACKGROUND_DOCUMENTS = 300
 
 
+ENGINES = ("mkdocs", "zensical")  # what renders the generated pages into the site
+DEFAULT_ENGINE = "mkdocs"
 BUILD_DIR = Path("build")  # what builds keep between runs: generated pages, caches, index
 DOCS, INDEX, CACHE = "docs", "index", "cache"  # its folders
 CONTENT_CACHE = "content.pickle"  # parsed tip files, shared by check and the build
@@ -69,6 +74,24 @@ def default_config(content_dir: Path) -> Path:
     the current folder, where MkDocs itself looks."""
     beside = content_dir.absolute().parent / "mkdocs.yml"
     return beside if beside.is_file() else Path("mkdocs.yml").absolute()
+
+
+def configured_engine(config_file: Path) -> str:
+    """The engine the project's configuration names (`extra: {tipkb_engine: zensical}`),
+    else MkDocs."""
+    from mkdocs.utils.yaml import yaml_load
+
+    with open(config_file, encoding="utf-8") as file:
+        config = yaml_load(file) or {}
+    extra = config.get("extra") if isinstance(config, dict) else None
+    engine = (
+        extra.get("tipkb_engine", DEFAULT_ENGINE) if isinstance(extra, dict) else DEFAULT_ENGINE
+    )
+    if engine not in ENGINES:
+        raise BuildError(
+            f"{config_file}: extra.tipkb_engine is {engine!r}; use one of {', '.join(ENGINES)}"
+        )
+    return engine
 
 
 @dataclass(frozen=True)
@@ -104,11 +127,13 @@ def build(
     config_file: Path | None = None,
     today: dt.date | None = None,
     jobs: int | None = None,
+    engine: str | None = None,
 ) -> BuildReport:
     """Build the site from `content_dir` into `site_dir`; raise a TipkbError on failure.
 
     `drafts` also shows draft and future-dated tips, marked as such; `today`
-    decides which tips are in the future (tests pin it).
+    decides which tips are in the future (tests pin it). `engine` (mkdocs or zensical)
+    overrides the configuration's `extra.tipkb_engine`.
     """
     today = today or clock.today()
     config_file = config_file or default_config(content_dir)
@@ -117,6 +142,9 @@ def build(
             f"{config_file}: MkDocs configuration not found (looked beside the content "
             "folder and here); pass --config FILE"
         )
+    engine = engine or configured_engine(config_file)
+    if engine not in ENGINES:
+        raise BuildError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     site_dir = outdir.guard(site_dir, keep=[content_dir, build_dir], projects=[config_file.parent])
     stages: list[tuple[str, float]] = []
     with outdir.locked(site_dir), _long_lived(), workers.session():
@@ -151,7 +179,7 @@ def build(
                     )
                 warnings = page_warnings.count + _stage(
                     stages,
-                    "mkdocs",
+                    engine,
                     lambda: publish(
                         config_file,
                         build_dir / DOCS,
@@ -159,6 +187,7 @@ def build(
                         strict=strict,
                         before_swap=writer.wait,
                         jobs=jobs or workers.cores(),
+                        engine=engine,
                     ),
                     lambda n: f"{site_dir} ({n} warnings)" if n else str(site_dir),
                 )
@@ -290,10 +319,12 @@ def publish(
     strict: bool = False,
     before_swap: Callable[[], None] = lambda: None,
     jobs: int = 2,
+    engine: str = DEFAULT_ENGINE,
 ) -> int:
-    """Run MkDocs on `docs_dir` into a fresh folder, then swap it in as `site_dir`.
+    """Run the engine (MkDocs or Zensical) on `docs_dir` into a fresh folder, then swap
+    it in as `site_dir`.
 
-    `before_swap` may still fail the build. Returns the number of MkDocs
+    `before_swap` may still fail the build. Returns the number of the engine's
     warnings; in strict mode any warning fails.
     """
     try:
@@ -304,7 +335,10 @@ def publish(
     except OSError as err:
         raise _os_error(err, "cannot prepare the site folder") from None
     try:
-        warnings = run_mkdocs(config_file, docs_dir, fresh, strict=strict, jobs=jobs)
+        if engine == "zensical":
+            warnings = run_zensical(config_file, docs_dir, fresh, strict=strict)
+        else:
+            warnings = run_mkdocs(config_file, docs_dir, fresh, strict=strict, jobs=jobs)
         before_swap()
         outdir.mark(fresh)
         _swap(fresh, site_dir)

@@ -201,6 +201,14 @@ MKDOCS_CONFIG = click.option(
     help="MkDocs configuration to build with. [default: the project's mkdocs.yml]",
 )
 
+ENGINE = click.option(
+    "--engine",
+    type=click.Choice(["mkdocs", "zensical"]),
+    default=None,
+    help="What renders the generated pages into the site. "
+    "[default: extra.tipkb_engine in mkdocs.yml, else mkdocs]",
+)
+
 
 @cli.command()
 @CONTENT
@@ -222,6 +230,7 @@ MKDOCS_CONFIG = click.option(
 )
 @BUILD_DIR
 @MKDOCS_CONFIG
+@ENGINE
 def build(
     content: Path,
     site: Path,
@@ -231,8 +240,10 @@ def build(
     jobs: int | None,
     build_dir: Path,
     config_file: Path | None,
+    engine: str | None,
 ) -> None:
-    """Check the content, generate the pages into build/docs/, and build the site with MkDocs.
+    """Check the content, generate the pages into build/docs/, and build the site with MkDocs
+    (or Zensical).
 
     Nothing is written when a tip has an error. Draft tips and tips dated in
     the future are left out unless --drafts.
@@ -248,6 +259,7 @@ def build(
         jobs=jobs,
         build_dir=build_dir,
         today=today.date() if today else None,
+        engine=engine,
     )
     click.echo(str(report))
 
@@ -260,8 +272,14 @@ def build(
 )
 @TODAY
 @MKDOCS_CONFIG
+@ENGINE
 def serve(
-    content: Path, port: int, drafts: bool, today: datetime | None, config_file: Path | None
+    content: Path,
+    port: int,
+    drafts: bool,
+    today: datetime | None,
+    config_file: Path | None,
+    engine: str | None,
 ) -> None:
     """Preview the site on http://127.0.0.1:8000/ and rebuild it whenever content changes.
 
@@ -275,6 +293,7 @@ def serve(
         drafts=drafts,
         config_file=config_file,
         today=today.date() if today else None,
+        engine=engine,
     )
 
 

@@ -33,6 +33,7 @@ def preview_server(
     build_dir: Path = Path("build/serve"),
     config_file: Path | None = None,
     today: dt.date | None = None,
+    engine: str | None = None,
 ) -> LiveReloadServer:
     """Build once (failing loudly), then return a server that rebuilds on every change.
 
@@ -49,6 +50,7 @@ def preview_server(
         build_dir=build_dir,
         config_file=config_file,
         today=today,
+        engine=engine,
     )
 
     def rebuild() -> None:
@@ -102,6 +104,7 @@ def serve(
     build_dir: Path = Path("build/serve"),
     config_file: Path | None = None,
     today: dt.date | None = None,
+    engine: str | None = None,
 ) -> None:
     """Serve the preview until Ctrl+C."""
     with tempfile.TemporaryDirectory(prefix="tipkb-serve-") as tmp:
@@ -114,6 +117,7 @@ def serve(
             build_dir=build_dir,
             config_file=config_file,
             today=today,
+            engine=engine,
         )
         shown = "shown" if drafts else "hidden"
         log.info("Serving on http://%s:%d/ (drafts %s); press Ctrl+C to stop.", host, port, shown)

@@ -80,12 +80,12 @@ def test_pages_match_golden_files(mode: str) -> None:
 
 def test_preview_marks_drafts_and_scheduled_tips_and_published_leaves_them_out() -> None:
     published, preview = rendered("published"), rendered("preview")
-    assert "tips/a-draft-tip.md" not in published
-    assert "tips/a-scheduled-tip.md" not in published
+    assert "tips/a-draft-tip/index.md" not in published
+    assert "tips/a-scheduled-tip/index.md" not in published
     leaks = ("A Draft Tip", "A Scheduled Tip", 'tipkb-badge">Draft', 'tipkb-badge">Scheduled')
     assert not [path for path, text in published.items() if any(s in text for s in leaks)]
-    assert '!!! warning "Draft"' in preview["tips/a-draft-tip.md"]
-    assert '!!! info "Scheduled"' in preview["tips/a-scheduled-tip.md"]
+    assert '!!! warning "Draft"' in preview["tips/a-draft-tip/index.md"]
+    assert '!!! info "Scheduled"' in preview["tips/a-scheduled-tip/index.md"]
     assert '<span class="tipkb-badge">Draft</span>' in preview["archive/index.md"]
 
 
@@ -95,7 +95,7 @@ def test_teasers_are_marked_in_every_list_and_on_their_page() -> None:
     for path in ("archive/index.md", "editors/index.md"):
         line = next(line for line in published[path].splitlines() if teaser in line)
         assert '<span class="tipkb-badge">Teaser</span>' in line, path
-    page = published["tips/negate-the-nervousness.md"]
+    page = published["tips/negate-the-nervousness/index.md"]
     assert '!!! note "Teaser"' in page and "the rest of the post was not imported" in page
 
 
@@ -164,7 +164,7 @@ def test_content_text_cannot_inject_markup(text: str) -> None:
 @pytest.mark.parametrize("text", HOSTILE)
 def test_content_text_renders_as_written(text: str) -> None:
     pages = {p.path: p.text for p in render_pages(hostile_site(text))}
-    html = parse(to_html(pages["tips/hostile.md"]))
+    html = parse(to_html(pages["tips/hostile/index.md"]))
     assert html.h1.removesuffix("¶") == text  # ¶: the permalink MkDocs adds
     labels = [a["aria-label"] for tag, a in html.tags if tag == "button"]
     assert labels == [f"Copy phrase: {text}"]
@@ -263,7 +263,7 @@ def test_hub_pages_paginate_and_list_every_item_once() -> None:
 def test_tip_pages_do_not_grow_with_the_corpus() -> None:
     small = {p.path: p.text for p in render_pages(big_site(5, 2))}
     large = {p.path: p.text for p in render_pages(big_site(500, 2))}
-    assert small["tips/tip-3.md"] == large["tips/tip-3.md"]
+    assert small["tips/tip-3/index.md"] == large["tips/tip-3/index.md"]
 
 
 def search_boost(text: str) -> float:
@@ -279,7 +279,7 @@ def test_long_tips_get_a_lower_search_boost_than_short_ones() -> None:
         for n in words
     )
     pages = {p.path: p.text for p in render_pages(Site(tips, taxonomy, today=TODAY))}
-    boosts = [search_boost(pages[f"tips/tip-{n}.md"]) for n in words]
+    boosts = [search_boost(pages[f"tips/tip-{n}/index.md"]) for n in words]
     assert boosts == sorted(boosts, reverse=True) and len(set(boosts)) == len(boosts)
     assert 0 < min(boosts) < 1 < max(boosts)
 

@@ -71,7 +71,7 @@ def test_the_site_is_mkdocs_own(
 def with_broken_link(docs: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "docs"
     shutil.copytree(docs, copy)
-    tip = next((copy / "tips").glob("*.md"))
+    tip = next((copy / "tips").glob("*/index.md"))
     tip.write_text(tip.read_text() + "\nSee [the missing tip](missing.md).\n")
     return copy
 
@@ -130,12 +130,12 @@ def test_a_page_that_fails_is_named(
     monkeypatch.setattr(render.workers, "map_shared", share)
     copy = tmp_path / "docs"
     shutil.copytree(docs, copy)
-    tip = next((copy / "tips").glob("*.md"))
+    tip = next((copy / "tips").glob("*/index.md"))
     tip.write_text(tip.read_text().replace("---\n", "---\ntemplate: missing.html\n", 1))
     with caplog.at_level(logging.WARNING, logger="mkdocs"), pytest.raises(TemplateNotFound):
         render.build_site(settings(copy, tmp_path / "site"))
     said = caplog.text + capfd.readouterr().err  # a worker process's log goes to stderr
-    assert f"Error building page 'tips/{tip.name}'" in said
+    assert f"Error building page 'tips/{tip.parent.name}/index.md'" in said
 
 
 def test_the_two_cpu_build_is_taken_only_with_the_mkdocs_it_follows(

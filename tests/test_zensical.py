@@ -6,21 +6,18 @@ every page the generator writes must also come out of `zensical build`.
 
 from __future__ import annotations
 
-import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from generator.build import build
+from generator.build import build, configured_engine
+from generator.errors import BuildError
+from generator.site import outdir, zensical_engine
 
 pytest.importorskip("zensical", reason="zensical is installed with the test extras")
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).parent.parent
-ZENSICAL = Path(sys.executable).parent / "zensical"
 
 
 def output_path(page: str) -> str:
@@ -31,29 +28,42 @@ def output_path(page: str) -> str:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A Zensical project: our mkdocs.yml and theme, and the pages the generator wrote."""
+    """`tipkb build --engine zensical` of the corpus: build/docs holds the generated
+    pages, out/ the site Zensical made of them."""
     tmp = tmp_path_factory.mktemp("zensical")
-    build(ROOT / "tests" / "corpus", tmp / "site", build_dir=tmp / "build")
-    project = tmp / "project"
-    shutil.copytree(tmp / "build" / "docs", project / "docs")
-    shutil.copytree(ROOT / "theme", project / "theme")
-    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
-    # Zensical wants its folders inside the project, given relative to the config.
-    config = re.sub(r"(?m)^docs_dir:.*$", "docs_dir: docs", config)
-    config = re.sub(r"(?m)^site_dir:.*$", "site_dir: out", config)
-    (project / "mkdocs.yml").write_text(config, encoding="utf-8")
-    done = subprocess.run(
-        [str(ZENSICAL), "build", "--clean"], cwd=project, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return project
+    build(ROOT / "tests" / "corpus", tmp / "out", build_dir=tmp / "build", engine="zensical")
+    return tmp
 
 
 def test_zensical_builds_every_generated_page(project: Path) -> None:
-    pages = [p.relative_to(project / "docs").as_posix() for p in (project / "docs").rglob("*.md")]
+    pages = [
+        p.relative_to(project / "build" / "docs").as_posix()
+        for p in (project / "build" / "docs").rglob("*.md")
+    ]
     assert len(pages) > 50
     missing = [p for p in pages if not (project / "out" / output_path(p)).is_file()]
     assert missing == []
+
+
+def test_zensical_site_is_published_as_mkdocs_site_is(project: Path) -> None:
+    assert (project / "out" / outdir.MARKER).is_file()
+    assert not list(project.glob(".out-*")), "the temporary project and build folders are gone"
+
+
+def test_the_configuration_chooses_the_engine(tmp_path: Path) -> None:
+    config = tmp_path / "mkdocs.yml"
+    config.write_text((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert configured_engine(config) == "mkdocs"
+    text = config.read_text(encoding="utf-8").replace(
+        "extra:\n", "extra:\n  tipkb_engine: zensical\n"
+    )
+    config.write_text(text, encoding="utf-8")
+    assert configured_engine(config) == "zensical"
+    config.write_text(
+        text.replace("tipkb_engine: zensical", "tipkb_engine: hugo"), encoding="utf-8"
+    )
+    with pytest.raises(BuildError, match="tipkb_engine"):
+        configured_engine(config)
 
 
 def test_zensical_output_keeps_our_theme_and_copy_buttons(project: Path) -> None:
@@ -64,3 +74,13 @@ def test_zensical_output_keeps_our_theme_and_copy_buttons(project: Path) -> None
     assert 'class="tipkb-chip tipkb-chip--' in tip
     phrases = (project / "out" / "phrases" / "index.html").read_text(encoding="utf-8")
     assert '<button type="button" class="tipkb-copy" aria-label="Copy phrase: ' in phrases
+
+
+def test_zensical_warnings_are_counted_with_where_they_are() -> None:
+    output = (
+        "Build started\n\x1b[33mWarning:\x1b[0m page does not exist\n"
+        "   ╭─[ tips/a/index.md:3:87 ]\n   │\n 3 │ <a href=…>\n───╯\n"
+        "Warning: another\nBuild finished in 0.2s\n"
+    )
+    found = zensical_engine.warnings(zensical_engine._ANSI.sub("", output))
+    assert found == ["tips/a/index.md:3:87: page does not exist", "another"]

@@ -8,7 +8,7 @@ such as links or `{: attribute lists }`. Tip bodies are Markdown by design: they
 are rendered and sanitized by generator.safety, not escaped.
 
 The parts repeated by the thousand (tip lists, tag chips, phrase cards) are
-written as raw HTML blocks with links MkDocs would have made: Python-Markdown
+written as raw HTML blocks with links both engines resolve (see url()): Python-Markdown
 passes such a block through whole, where a Markdown list of links costs it
 several times as much (inline patterns on every piece of text, then MkDocs
 resolving every link). At 2,000 tips that is about a quarter of the MkDocs
@@ -59,8 +59,14 @@ def html_list(items: Iterable[str], css: str = "") -> str:
 
 
 def url(source: str, target: str) -> str:
-    """The relative URL MkDocs makes of a link from page `source` to page `target`
-    with `use_directory_urls` (tips/a.md is served as tips/a/), as mkdocs.yml sets it."""
+    """The relative URL of page `target` from page `source`, for a raw HTML link.
+
+    Every generated page is the index.md of a folder of its own (tips/a/index.md),
+    which `use_directory_urls` serves as that folder (tips/a/). The engines read a
+    relative href in raw HTML differently: MkDocs leaves it as written, so the browser
+    takes it relative to the page's URL; Zensical takes it relative to the page's
+    source file and rewrites it for the page's URL. For an index.md the two folders
+    are one, so the same href reaches the same page in both (tests/test_links.py)."""
     here, there = _folders(source), _folders(target)
     common = _shared(here, there)
     return "../" * (len(here) - common) + "".join(f"{f}/" for f in there[common:]) or "./"
@@ -172,7 +178,7 @@ def page_path(base: str, number: int) -> str:
     """Page `number` of a paginated listing whose first page is `base` (…/index.md)."""
     if number == 1:
         return base
-    return f"{posixpath.dirname(base)}/{number}.md"
+    return f"{posixpath.dirname(base)}/{number}/index.md"
 
 
 def pager(source: str, base: str, number: int, total: int) -> str:

@@ -6,9 +6,10 @@ Zensical, turns into the site; nothing here depends on a plugin.
 `render_pages` gathers every page in memory first, then `write_pages` writes
 only the files whose text changed and removes the rest.
 
-Layout (docs-relative; MkDocs serves `x/index.md` and `x.md` as `x/`):
-`index.md`, `tips/<slug>.md`, `situations/index.md`, `situations/<id>/index.md`
-(`…/2.md` onwards when paginated), likewise `techniques/`, `phrases/index.md`,
+Layout (docs-relative; each page the index.md of its own folder, served as the folder, so
+its raw HTML links resolve in both engines: see markdown.url):
+`index.md`, `tips/<slug>/index.md`, `situations/index.md`, `situations/<id>/index.md`
+(`…/2/index.md` onwards when paginated), likewise `techniques/`, `phrases/index.md`,
 `archive/index.md`, `editors/index.md`.
 """
 

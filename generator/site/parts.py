@@ -27,7 +27,7 @@ PHRASES_CSS = "tipkb-phrases"
 
 
 def tip_path(tip: Tip) -> str:
-    return f"tips/{tip.slug}.md"
+    return f"tips/{tip.slug}/index.md"
 
 
 def term_path(taxonomy: Taxonomy, term: Term) -> str:
