@@ -53,6 +53,17 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def zensical_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same content built by the second engine, served the same way."""
+    pytest.importorskip("zensical", reason="zensical is installed with the test extras")
+    tmp = tmp_path_factory.mktemp("browser-zensical")
+    site = tmp / "site"
+    build(ROOT / "tests" / "corpus", site, strict=True, build_dir=tmp / "build", engine="zensical")
+    with serve_sub_path(site) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[sync_api.Browser]:
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
@@ -255,3 +266,36 @@ def test_labelled_queries_through_the_site_search(tab: Tab) -> None:
     print(f"site search over the labelled queries: {scores}")
     assert scores.hit_at_3 >= SITE_HIT_TARGET, scores
     assert tab.outside == []
+
+
+# --- the same promises on the Zensical build ---------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["", "situations/upset-customer/", "phrases/"])
+def test_zensical_pages_fit_a_phone_and_stay_on_the_site(
+    browser: sync_api.Browser, zensical_url: str, path: str
+) -> None:
+    tab = open_tab(browser, zensical_url, width=390)
+    try:
+        tab.page.goto(urljoin(zensical_url, path))
+        assert tab.page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert tab.outside == []
+    finally:
+        tab.page.context.close()
+
+
+def test_zensical_tip_page_says_what_to_say_first_and_copies_it(
+    browser: sync_api.Browser, zensical_url: str
+) -> None:
+    tab = open_tab(browser, zensical_url, width=390)
+    try:
+        tab.page.set_viewport_size({"width": 390, "height": 844})
+        tab.page.goto(urljoin(zensical_url, "tips/defend-without-being-defensive/"))
+        phrase = tab.page.locator(".tipkb-phrase-text").first
+        box = phrase.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 844, box
+        tab.page.locator(".tipkb-copy").first.click()
+        assert tab.page.evaluate("navigator.clipboard.readText()") == phrase.inner_text()
+        assert tab.outside == []
+    finally:
+        tab.page.context.close()
