@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent import futures
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -36,6 +36,7 @@ from generator.cache import Cache
 from generator.content.load import check_all, load_content
 from generator.content.visible import visible_tips
 from generator.errors import BuildError, OutputError
+from generator.files import exclusive
 from generator.importing import write as importing
 from generator.importing.write import ImportReport
 from generator.model import Content, Tip
@@ -292,23 +293,10 @@ class _IndexWriter:
             raise BuildError(f"the search index writer stopped: {err}") from None
 
 
-@contextmanager
-def _locked(build_dir: Path) -> Iterator[None]:
+def _locked(build_dir: Path) -> AbstractContextManager[None]:
     """One build at a time per build folder: two would overwrite each other's pages."""
-    import fcntl
-
-    build_dir.mkdir(parents=True, exist_ok=True)
-    with open(build_dir / ".lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildError(
-                f"another build is running in {build_dir}; wait for it to finish"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    busy = f"another build is running in {build_dir}; wait for it to finish"
+    return exclusive(build_dir / ".lock", busy)
 
 
 def publish(

@@ -10,15 +10,18 @@ temporary files a killed process left are removed by the next run.
 from __future__ import annotations
 
 import errno
+import fcntl
 import logging
 import os
 import re
 import stat
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from generator.errors import UnreadableError
+from generator.errors import BuildError, UnreadableError
 
 log = logging.getLogger(__name__)
 
@@ -137,3 +140,24 @@ def _mode_for(path: Path) -> int:
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
+
+
+@contextmanager
+def exclusive(lock_file: Path, busy: str) -> Iterator[None]:
+    """Hold an exclusive lock on `lock_file` (made if need be) for the block; a BuildError
+    saying `busy` if another process holds it, or naming the folder that cannot be made."""
+    try:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        lock = open(lock_file, "w")  # noqa: SIM115 (closed by the with below)
+    except OSError as err:
+        where = err.filename or lock_file.parent
+        raise BuildError(f"{where}: cannot make the folder ({err.strerror})") from None
+    with lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(busy) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

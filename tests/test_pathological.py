@@ -393,9 +393,12 @@ def _disk_full(path: Path) -> Callable[..., None]:
     [
         (
             lambda tmp, mp: (tmp / "parent").write_text("a file"),
-            "parent: cannot make the site's folder (File exists)",
+            "parent: cannot make the folder (File exists)",
         ),
-        (lambda tmp, mp: (tmp / "build").write_text("a file"), "build: File exists"),
+        (
+            lambda tmp, mp: (tmp / "build").write_text("a file"),
+            "build: cannot make the folder (File exists)",
+        ),
         (
             lambda tmp, mp: mp.setattr(
                 Path, "write_text", _disk_full(tmp / "build" / "docs" / "x.md")

@@ -10,13 +10,13 @@ started from different folders cannot publish into each other.
 
 from __future__ import annotations
 
-import fcntl
 import os
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from generator.errors import BuildError
+from generator.files import exclusive
 
 MARKER = ".tipkb-site"  # written into every site tipkb builds
 MARKER_TEXT = "This folder is a site built by tipkb; each build replaces it whole.\n"
@@ -69,28 +69,11 @@ def mark(site: Path) -> None:
     (site / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
 
 
-@contextmanager
-def locked(site: Path) -> Iterator[None]:
+def locked(site: Path) -> AbstractContextManager[None]:
     """One build at a time into `site`, whatever folder it was started from: the lock
     is a file beside the site (not in it, since the site is swapped whole)."""
-    try:
-        site.parent.mkdir(parents=True, exist_ok=True)
-        lock = open(site.parent / f".{site.name}.lock", "w")  # noqa: SIM115 (closed by the with below)
-    except OSError as err:
-        raise BuildError(
-            f"{err.filename or site.parent}: cannot make the site's folder ({err.strerror})"
-        ) from None
-    with lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildError(
-                f"{site}: another build is writing this site; wait for it to finish"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    busy = f"{site}: another build is writing this site; wait for it to finish"
+    return exclusive(site.parent / f".{site.name}.lock", busy)
 
 
 def _absolute(path: Path) -> Path:
