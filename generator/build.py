@@ -15,6 +15,7 @@ builds into that temporary folder.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import logging
@@ -48,7 +49,7 @@ from generator.search.related import related_tips
 from generator.site import outdir
 from generator.site.mkdocs_engine import Settings, build_site, mkdocs_records
 from generator.site.model import Site
-from generator.site.pages import WriteStats, render_pages, write_pages
+from generator.site.pages import WriteStats, render_bodies, render_pages, write_pages
 from generator.site.zensical_engine import run_zensical
 from generator.tagging.cache import tag_all
 from generator.tagging.tagger import TagRun, tag_run, tag_tip
@@ -68,6 +69,7 @@ BUILD_DIR = Path("build")  # what builds keep between runs: generated pages, cac
 DOCS, INDEX, CACHE = "docs", "index", "cache"  # its folders
 CONTENT_CACHE = "content.pickle"  # parsed tip files, shared by check and the build
 TAGS_CACHE = "tags.pickle"
+BODIES_CACHE = "bodies.pickle"  # tip bodies rendered and sanitized
 
 
 def default_config(content_dir: Path) -> Path:
@@ -173,7 +175,7 @@ def build(
                 )
                 site = Site(shown, content.taxonomy, related, today)
                 with _counting() as page_warnings:
-                    written = _stage(stages, "pages", lambda: _pages(site, build_dir / DOCS), str)
+                    written = _stage(stages, "pages", lambda: _pages(site, build_dir), str)
                 if strict and page_warnings.count:
                     raise BuildError(
                         f"{page_warnings.count} warning(s) in strict mode; fix them and build again"
@@ -249,8 +251,9 @@ def _tag(content: Content, build_dir: Path) -> tuple[tuple[Tip, ...], int]:
     return tag_all(content.tips, content.taxonomy, build_dir / CACHE / TAGS_CACHE)
 
 
-def _pages(site: Site, docs_dir: Path) -> WriteStats:
-    return write_pages(render_pages(site), docs_dir)
+def _pages(site: Site, build_dir: Path) -> WriteStats:
+    bodies = render_bodies(site.tips, build_dir / CACHE / BODIES_CACHE)
+    return write_pages(render_pages(dataclasses.replace(site, bodies=bodies)), build_dir / DOCS)
 
 
 class _IndexWriter:

@@ -35,6 +35,9 @@ class Site:
     taxonomy: Taxonomy
     related: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     today: dt.date = field(default_factory=clock.today)
+    # Each tip's body as sanitized HTML, by slug, when the build rendered them ahead
+    # (cached, on two CPUs); a tip missing here is rendered when its page is made.
+    bodies: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property
     def by_slug(self) -> dict[str, Tip]:

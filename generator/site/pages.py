@@ -18,17 +18,36 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 
+from generator.cache import Cache, text_key
+from generator.content.safety import render_body
 from generator.errors import BuildError
+from generator.model import Tip
 from generator.site import books as pages_books
 from generator.site import editors as pages_editors
 from generator.site import home as pages_home
 from generator.site import terms as pages_terms
 from generator.site import tip as pages_tip
 from generator.site.model import Page, Site
+from generator.workers import map_shared
 
 log = logging.getLogger(__name__)
+
+
+def render_bodies(tips: Sequence[Tip], cache_file: Path | None) -> dict[str, str]:
+    """Every tip's body as sanitized HTML, by slug: kept between builds by the body's
+    digest, and rendered on two CPUs when many are new (a fresh clone, CI)."""
+    cache = Cache.open(cache_file)
+    keys = [text_key("body", tip.body) for tip in tips]
+    html, _ = cache.fetch_all(keys, [tip.body for tip in tips], partial(map_shared, _render))
+    cache.save()
+    return {tip.slug: text for tip, text in zip(tips, html, strict=True)}
+
+
+def _render(bodies: Sequence[str]) -> list[str]:
+    return [render_body(body) for body in bodies]
 
 
 def render_pages(site: Site) -> tuple[Page, ...]:

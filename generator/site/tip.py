@@ -89,7 +89,8 @@ def _body(site: Site, path: str, tip: Tip) -> str:
     """The tip's own text, rendered and sanitized here (generator.safety), so no engine
     renders an editor's Markdown on its own; a raw HTML block passes through untouched.
     Links to other tips' files become links to their pages."""
-    body = _TIP_LINK.sub(lambda m: _tip_link(site, path, tip, m), render_body(tip.body))
+    html = site.bodies.get(tip.slug) or render_body(tip.body)
+    body = _TIP_LINK.sub(lambda m: _tip_link(site, path, tip, m), html)
     return f'<div class="tipkb-body">\n{body}\n</div>'
 
 
