@@ -42,7 +42,7 @@ golden: $(STAMP)  ## regenerate golden files (shows the diff; asks before overwr
 	$(BIN)/python -m tests.golden
 
 corpus: $(STAMP)  ## refresh the frozen copy of content/ that quality is measured on (asks first)
-	$(BIN)/python -m tests.corpus
+	$(BIN)/python -m tests.corpus --from content
 
 bench: $(STAMP)  ## speed and size benchmarks
 	$(BIN)/python -m benchmarks.run

@@ -1,10 +1,10 @@
 """The frozen corpus: a copy of the real tips that the quality figures are measured on.
 
 Editors change content/ every week, so no test reads it. The labelled sets in
-tests/labels/ name tips of this copy; `python -m tests.corpus` (or `make corpus`)
-refreshes it from content/, listing what would change and asking first (`--yes`
-to skip the question; without a terminal and without `--yes` it refuses). After
-a refresh, check that the labelled sets still name tips that exist.
+tests/labels/ name tips of this copy; `python -m tests.corpus --from content` (or
+`make corpus`) refreshes it from the folder named, listing what would change and
+asking first (`--yes` to skip the question; without a terminal and without `--yes`
+it refuses). After a refresh, check that the labelled sets still name tips that exist.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ import shutil
 import sys
 from pathlib import Path
 
+from tests.ask import may_overwrite
+
 HERE = Path(__file__).parent
 CORPUS = HERE / "corpus"
-SOURCE = HERE.parent / "content"
 
 
-def changes(source: Path = SOURCE, corpus: Path = CORPUS) -> list[str]:
+def changes(source: Path, corpus: Path = CORPUS) -> list[str]:
     """'+ path', '- path' or '~ path' for each file that a refresh would add, remove or change."""
     new = {p.relative_to(source).as_posix() for p in source.rglob("*") if p.is_file()}
     old = {p.relative_to(corpus).as_posix() for p in corpus.rglob("*") if p.is_file()}
@@ -35,23 +36,19 @@ def changes(source: Path = SOURCE, corpus: Path = CORPUS) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.corpus", description=__doc__)
+    parser.add_argument("--from", dest="source", type=Path, required=True, help="content folder")
     parser.add_argument("--yes", action="store_true", help="refresh without asking")
     args = parser.parse_args(argv)
-    found = changes()
+    found = changes(args.source)
     if not found:
-        print("The frozen corpus is up to date with content/.")
+        print(f"The frozen corpus is up to date with {args.source}.")
         return 0
     print("\n".join(found))
-    if not args.yes:
-        if not sys.stdin.isatty():
-            print(f"{len(found)} file(s) differ; rerun with --yes to refresh tests/corpus/.")
-            return 1
-        if input(f"Refresh {len(found)} file(s)? [y/N] ").strip().lower() not in ("y", "yes"):
-            print("Left unchanged.")
-            return 1
+    if not may_overwrite(len(found), "file(s) of tests/corpus/", yes=args.yes):
+        return 1
     staged = CORPUS.with_name("corpus.new")
     shutil.rmtree(staged, ignore_errors=True)
-    shutil.copytree(SOURCE, staged)
+    shutil.copytree(args.source, staged)
     shutil.rmtree(CORPUS, ignore_errors=True)
     staged.rename(CORPUS)
     print(f"Refreshed tests/corpus/ ({len(found)} file(s)).")

@@ -84,13 +84,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     for mode_diffs in diffs.values():
         sys.stdout.writelines(mode_diffs)
-    if not args.yes:
-        if not sys.stdin.isatty():
-            print(f"{count} golden file(s) differ; rerun with --yes to overwrite them.")
-            return 1
-        if input(f"Overwrite {count} golden file(s)? [y/N] ").strip().lower() not in ("y", "yes"):
-            print("Left unchanged.")
-            return 1
+    from tests.ask import may_overwrite  # here: the tests import this module as `golden`
+
+    if not may_overwrite(count, "golden file(s)", yes=args.yes):
+        return 1
     for mode, mode_diffs in diffs.items():
         if mode_diffs:
             _overwrite(mode)

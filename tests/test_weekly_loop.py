@@ -52,12 +52,9 @@ def tipkb(project: Path, *args: str, today: str = WEDNESDAY) -> subprocess.Compl
     return done
 
 
-def test_suite(project: Path, today: str = WEDNESDAY) -> list[subprocess.CompletedProcess[str]]:
+def content_checks(project: Path, today: str = WEDNESDAY) -> list[subprocess.CompletedProcess[str]]:
     """The content half of `make test`: check, then the strict build."""
     return [tipkb(project, "check", today=today), tipkb(project, "build", "--strict", today=today)]
-
-
-test_suite.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +77,7 @@ def week(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_the_content_half_of_the_test_command_passes(week: tuple[Path, Path]) -> None:
     project, _ = week
-    for done in test_suite(project):
+    for done in content_checks(project):
         assert done.returncode == 0, done.stderr
 
 
@@ -124,7 +121,7 @@ def test_a_mistake_fails_the_test_command_on_its_line(
     good = new.read_text(encoding="utf-8")
     new.write_text(mistake(good), encoding="utf-8")  # type: ignore[operator]
     try:
-        check, build = test_suite(project)
+        check, build = content_checks(project)
     finally:
         new.write_text(good, encoding="utf-8")
     for done in (check, build):

@@ -150,10 +150,11 @@ def checked(content: Content) -> object:
 def test_shared_work_equals_work_in_one_process(
     shared: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, work: Callable[[Content], object]
 ) -> None:
-    shutil.copytree(ROOT / "tests" / "corpus", tmp_path / "content")
-    (tmp_path / "content" / "tips" / "bad-yaml.md").write_text("---\ntitle: [\n---\nx\n")
-    (tmp_path / "content" / "tips" / "empty.md").write_text("")
-    content = check_content(tmp_path / "content")[0]
+    tree = tmp_path / "corpus-copy"  # the frozen copy, plus two broken files
+    shutil.copytree(ROOT / "tests" / "corpus", tree)
+    (tree / "tips" / "bad-yaml.md").write_text("---\ntitle: [\n---\nx\n")
+    (tree / "tips" / "empty.md").write_text("")
+    content = check_content(tree)[0]
     together = work(content)
     monkeypatch.setattr(workers, "cores", lambda: 1)
     assert work(content) == together

@@ -172,17 +172,19 @@ def _close_links(text: str) -> str:
     return "".join(out)
 
 
-_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
-
-
 def visible(body: str) -> str:
-    """The body as readers see it: without HTML comments, which are notes to editors."""
-    return _COMMENT.sub(" ", body) if "<!--" in body else body
+    """The body as readers see it: without HTML comments, which are notes to editors
+    (one left open runs to the end of the body)."""
+    if "<!--" not in body:
+        return body
+    text = _without_comments(body, " ")
+    opening = text.find("<!--")
+    return text if opening == -1 else text[:opening] + " "
 
 
-def _without_comments(text: str) -> str:
-    """The text less its closed `<!-- … -->` comments; each search starts where the
-    last ended, so the scan is linear."""
+def _without_comments(text: str, gap: str = "") -> str:
+    """The text with each closed `<!-- … -->` comment replaced by `gap`; each search
+    starts where the last ended, so the scan is linear."""
     kept, start = [], 0
     while (opening := text.find("<!--", start)) != -1:
         closing = text.find("-->", opening + 4)
@@ -191,7 +193,7 @@ def _without_comments(text: str) -> str:
         kept.append(text[start:opening])
         start = closing + 3
     kept.append(text[start:])
-    return "".join(kept)
+    return gap.join(kept)
 
 
 # Nothing in a body can become a tag, an attribute or a URL without one of these:

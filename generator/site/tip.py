@@ -37,7 +37,7 @@ def tip_page(site: Site, tip: Tip) -> Page:
             site.taxonomy, path, parts.terms_of(site.taxonomy, tip.techniques), "Techniques"
         ),
         _what_to_say(site, path, tip) or _what_to_do(site, path, tip),
-        _excerpt_note(site, path, tip),
+        _excerpt_note(site, tip),
         _body(site, path, tip),
         _related(site, path, tip),
     )
@@ -70,7 +70,7 @@ def _notice(site: Site, tip: Tip) -> str:
     return ""
 
 
-def _excerpt_note(site: Site, path: str, tip: Tip) -> str:
+def _excerpt_note(site: Site, tip: Tip) -> str:
     """What a teaser page holds, and where to read on."""
     if tip.kind != "excerpt":
         return ""
