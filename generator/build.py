@@ -49,6 +49,7 @@ from generator.search.related import related_tips
 from generator.site import outdir
 from generator.site.mkdocs_engine import Settings, build_site, mkdocs_records
 from generator.site.model import Site
+from generator.site.pagefind import index_site
 from generator.site.pages import WriteStats, render_bodies, render_pages, write_pages
 from generator.site.zensical_engine import run_zensical
 from generator.tagging.cache import tag_all
@@ -180,20 +181,23 @@ def build(
                     raise BuildError(
                         f"{page_warnings.count} warning(s) in strict mode; fix them and build again"
                     )
-                warnings = page_warnings.count + _stage(
-                    stages,
-                    engine,
-                    lambda: publish(
-                        config_file,
-                        build_dir / DOCS,
-                        site_dir,
-                        strict=strict,
-                        before_swap=writer.wait,
-                        jobs=jobs or workers.cores(),
-                        engine=engine,
-                    ),
-                    lambda n: f"{site_dir} ({n} warnings)" if n else str(site_dir),
-                )
+                with fresh_site(site_dir) as fresh:
+                    warnings = page_warnings.count + _stage(
+                        stages,
+                        engine,
+                        lambda: run_engine(
+                            engine,
+                            config_file,
+                            build_dir / DOCS,
+                            fresh,
+                            strict=strict,
+                            jobs=jobs or workers.cores(),
+                        ),
+                        lambda n: f"{n} warnings" if n else "no warnings",
+                    )
+                    _stage(stages, "site search", lambda: index_site(fresh), _count_indexed)
+                    writer.wait()  # the terminal's index, written meanwhile
+                log.info("site: %s", site_dir)
         return BuildReport(
             site_dir, len(shown), len(tips) - len(shown), written, warnings, tuple(stages)
         )
@@ -235,6 +239,10 @@ def _load(content_dir: Path, strict: bool, build_dir: Path) -> Content:
     content = load_content(content_dir, strict=strict, cache=cache)
     cache.save()  # only now: bad content leaves nothing written
     return content
+
+
+def _count_indexed(pages: int) -> str:
+    return f"{pages} tip pages indexed by Pagefind"
 
 
 def _count_tips(content: Content) -> str:
@@ -302,22 +310,11 @@ def _locked(build_dir: Path) -> AbstractContextManager[None]:
     return exclusive(build_dir / ".lock", busy)
 
 
-def publish(
-    config_file: Path,
-    docs_dir: Path,
-    site_dir: Path,
-    *,
-    strict: bool = False,
-    before_swap: Callable[[], None] = lambda: None,
-    jobs: int = 2,
-    engine: str = DEFAULT_ENGINE,
-) -> int:
-    """Run the engine (MkDocs or Zensical) on `docs_dir` into a fresh folder, then swap
-    it in as `site_dir`.
-
-    `before_swap` may still fail the build. Returns the number of the engine's
-    warnings; in strict mode any warning fails.
-    """
+@contextmanager
+def fresh_site(site_dir: Path) -> Iterator[Path]:
+    """A fresh folder beside `site_dir` for the engine to build into, swapped in as
+    `site_dir` when the block ends; removed instead when it raises, so a failed build
+    leaves the previous site as it was."""
     try:
         site_dir.parent.mkdir(parents=True, exist_ok=True)
         _clean_leftovers(site_dir)
@@ -326,11 +323,7 @@ def publish(
     except OSError as err:
         raise _os_error(err, "cannot prepare the site folder") from None
     try:
-        if engine == "zensical":
-            warnings = run_zensical(config_file, docs_dir, fresh, strict=strict)
-        else:
-            warnings = run_mkdocs(config_file, docs_dir, fresh, strict=strict, jobs=jobs)
-        before_swap()
+        yield fresh
         outdir.mark(fresh)
         _swap(fresh, site_dir)
     except OSError as err:
@@ -339,7 +332,16 @@ def publish(
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
-    return warnings
+
+
+def run_engine(
+    engine: str, config_file: Path, docs_dir: Path, out_dir: Path, *, strict: bool, jobs: int
+) -> int:
+    """Render the generated pages in `docs_dir` into `out_dir` with MkDocs or Zensical;
+    the number of the engine's warnings (in strict mode any warning fails)."""
+    if engine == "zensical":
+        return run_zensical(config_file, docs_dir, out_dir, strict=strict)
+    return run_mkdocs(config_file, docs_dir, out_dir, strict=strict, jobs=jobs)
 
 
 def _os_error(err: OSError, what: str) -> BuildError:

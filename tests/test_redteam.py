@@ -46,6 +46,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_build import serve_sub_path
 
+from benchmarks import browser as site_browser
 from generator.build import build
 from generator.content.load import check_all
 from generator.errors import ContentError, InputError, Problem, TipkbError
@@ -1144,16 +1145,12 @@ def test_no_payload_page_opens_a_dialog_in_chromium(
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
         try:
 
-            def open_tab(search: bool) -> sync_api.Page:
+            def open_tab() -> sync_api.Page:
                 context = browser.new_context(viewport={"width": 1280, "height": 900})
                 context.add_init_script(STAY_ON_PAGE)
 
                 def route(route: sync_api.Route) -> None:
-                    url = route.request.url
-                    local = url.startswith("http://127.0.0.1:")
-                    # Each page's search worker would build the index again: only
-                    # the search tab needs it.
-                    if local and (search or "search_index.json" not in url):
+                    if route.request.url.startswith("http://127.0.0.1:"):
                         route.continue_()
                     else:
                         route.abort()
@@ -1169,7 +1166,7 @@ def test_no_payload_page_opens_a_dialog_in_chromium(
                 tab.on("dialog", on_dialog)
                 return tab
 
-            tab = open_tab(search=False)
+            tab = open_tab()
             for page in browser_pages(outcomes, payload_site):
                 try:
                     tab.goto(base + page.removesuffix("index.html"), wait_until="load")
@@ -1181,17 +1178,11 @@ def test_no_payload_page_opens_a_dialog_in_chromium(
                     errors.append(f"{page}: {err.message.splitlines()[0]}")
             tab.context.close()
 
-            # The theme's search renders its results from the index: search for payloads.
-            tab = open_tab(search=True)
-            tab.goto(base)
-            meta = "document.querySelector('.md-search-result__meta').textContent"
-            tab.wait_for_function(f"() => !/Initializing/.test({meta})")
-            box = tab.locator("input.md-search__input")
+            # The search page renders its results from the index: search for payloads.
+            tab = open_tab()
             for query in SEARCHES:
-                box.fill(query)
-                box.press("End")  # the theme searches on key events
-                tab.wait_for_timeout(400)
-                tab.evaluate(POKE, ".md-search-result")
+                site_browser.search(tab, base, query)
+                tab.evaluate(POKE, "#tipkb-results")
             tab.context.close()
         finally:
             browser.close()

@@ -64,7 +64,7 @@ def test_the_site_is_mkdocs_own(
     monkeypatch.setattr(render.workers, "map_shared", share)
     render.build_site(settings(docs, tmp_path / "ours"))
     ours = tree(tmp_path / "ours")
-    assert "search/search_index.json" in ours and len(ours) > 100
+    assert "search/index.html" in ours and len(ours) > 100
     assert ours == mkdocs_own(docs, tmp_path / "theirs")
 
 

@@ -115,11 +115,19 @@ _CLEANER = nh3.Cleaner(
     link_rel="noopener noreferrer",  # a new tab may not reach back into the site
     strip_comments=True,
 )
+_TEXT_ONLY = nh3.Cleaner(tags=set(), clean_content_tags=set(_DROPPED_WHOLE), strip_comments=True)
 
 
 def render_body(body: str) -> str:
     """A tip's Markdown body as sanitized HTML."""
     return clean(_markdown(body))
+
+
+def plain_text(rendered: str) -> str:
+    """The text of rendered, sanitized HTML on one line, tags dropped and entities decoded
+    (plain text: escape it again wherever it is written into a page)."""
+    # A space before each tag, so that words of two paragraphs do not run together.
+    return " ".join(unescape(_TEXT_ONLY.clean(rendered.replace("<", " <"))).split())
 
 
 def clean(html: str) -> str:

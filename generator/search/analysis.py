@@ -134,3 +134,20 @@ def _concepts(taxonomy: Taxonomy) -> tuple[_Concept, ...]:
                 )
             )
     return tuple(out)
+
+
+def words(text: str) -> list[str]:
+    """The words of a text as the search reads them (lower-cased, without stop words
+    and one-letter words), unstemmed: what a typo is corrected towards."""
+    return _tokens(text)
+
+
+def naming_patterns(taxonomy: Taxonomy) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """How a query names each term, by id: its label's and synonyms' words as inflection
+    keys (stop words kept), as `tipkb search` matches them; the site search does the same."""
+    return {concept.term.id: concept.patterns for concept in _concepts(taxonomy)}
+
+
+def inflection_key(word: str) -> str:
+    """A word without its inflection ("yelling" → "yell"): see `_inflection_key`."""
+    return _inflection_key(word)

@@ -73,7 +73,7 @@ def grouped_pages(listing: Listing, groups: Sequence[Group]) -> list[Page]:
     for number, chunk in enumerate(pages, start=1):
         path = md.page_path(listing.base, number)
         text = md.block(
-            md.front_matter({"search": {"exclude": True}}),
+            md.front_matter({}),
             f"# {listing.title}" + (f" (page {number} of {len(pages)})" if number > 1 else ""),
             _contents(listing, groups, starts) if number == 1 else "",
             *(_section(listing, path, group, items) for group, items in _by_group(chunk)),

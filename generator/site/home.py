@@ -16,7 +16,7 @@ THIS_WEEK_DAYS = 7  # a tip is "this week's" for a week; after that it is the la
 def home_page(site: Site) -> Page:
     path = parts.HOME
     text = md.block(
-        md.front_matter({"search": {"exclude": True}}),
+        md.front_matter({}),
         "# Customer service tips",
         "Help for the customer in front of you: pick what you are dealing with, or "
         'search<span class="tipkb-key-hint"> (press <kbd>/</kbd>)</span>.',

@@ -45,10 +45,11 @@ MONTHS = [
 ]
 
 
-def a(label: str, source: str, target: str, *, css: str = "") -> str:
-    """An HTML link from page `source` to page `target` (both docs-relative .md paths)."""
+def a(label: str, source: str, target: str, *, css: str = "", attrs: str = "") -> str:
+    """An HTML link from page `source` to page `target` (both docs-relative .md paths);
+    `attrs` are further attributes, written by the generator (never content text)."""
     cls = f' class="{css}"' if css else ""
-    return f'<a href="{url(source, target)}"{cls}>{html(label)}</a>'
+    return f'<a href="{url(source, target)}"{cls}{attrs}>{html(label)}</a>'
 
 
 def html_list(items: Iterable[str], css: str = "") -> str:
@@ -196,7 +197,7 @@ def pager(source: str, base: str, number: int, total: int) -> str:
         parts.insert(0, link("← Previous", source, page_path(base, number - 1)))
     if number < total:
         parts.append(link("Next →", source, page_path(base, number + 1)))
-    return "\n".join(parts) + "\n{ .tipkb-pager data-search-exclude }\n"
+    return "\n".join(parts) + "\n{ .tipkb-pager }\n"
 
 
 def block(*parts: str) -> str:

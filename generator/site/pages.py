@@ -31,6 +31,7 @@ from generator.site import home as pages_home
 from generator.site import terms as pages_terms
 from generator.site import tip as pages_tip
 from generator.site.model import Page, Site
+from generator.site.site_search import search_pages
 from generator.workers import map_shared
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ def render_pages(site: Site) -> tuple[Page, ...]:
     pages += pages_terms.term_pages(site)
     pages += pages_books.phrase_book(site)
     pages += pages_books.archive(site)
+    pages += search_pages(site)
     return tuple(sorted(pages, key=lambda p: p.path))
 
 
@@ -71,7 +73,7 @@ class WriteStats:
 
 
 def write_pages(pages: Sequence[Page], docs_dir: Path) -> WriteStats:
-    """Write pages whose text changed; remove Markdown files no page produces."""
+    """Write pages whose text changed; remove the files no page produces."""
     docs_dir.mkdir(parents=True, exist_ok=True)
     wanted = {_inside(docs_dir, p.path) for p in pages}
     written = 0
@@ -87,7 +89,7 @@ def write_pages(pages: Sequence[Page], docs_dir: Path) -> WriteStats:
             # its text, so the next build writes it again.
             path.write_text(page.text, encoding="utf-8")
             written += 1
-    stale = [p for p in docs_dir.rglob("*.md") if p not in wanted]
+    stale = [p for p in docs_dir.rglob("*") if p not in wanted and p.is_file()]
     for path in stale:
         path.unlink()
     _remove_empty_dirs(docs_dir)

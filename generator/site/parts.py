@@ -58,10 +58,16 @@ def tip_list(site: Site, source: str, tips: Sequence[Tip]) -> str:
     return md.html_list(tip_line(site, source, tip) for tip in tips)
 
 
-def chip(taxonomy: Taxonomy, source: str, term: Term, count: int | None = None) -> str:
+def chip(
+    taxonomy: Taxonomy, source: str, term: Term, count: int | None = None, *, facet: bool = False
+) -> str:
+    """A link to a term's page; a `facet` chip also names the tip's term to the site
+    search (generator.site.search_index), which offers it as a filter."""
     kind = "situation" if term.id in taxonomy.situation_ids else "technique"
     label = term.label if count is None else f"{term.label} ({count})"
-    return md.a(label, source, term_path(taxonomy, term), css=f"tipkb-chip tipkb-chip--{kind}")
+    attrs = f' data-pagefind-filter="{kind}"' if facet else ""
+    css = f"tipkb-chip tipkb-chip--{kind}"
+    return md.a(label, source, term_path(taxonomy, term), css=css, attrs=attrs)
 
 
 def chip_row(chips: Sequence[str], title: str = "") -> str:
@@ -69,12 +75,15 @@ def chip_row(chips: Sequence[str], title: str = "") -> str:
     if not chips:
         return ""
     label = f'<span class="tipkb-chips__label">{title}</span> ' if title else ""
-    return f'<p class="tipkb-chips">{label}{" ".join(chips)}</p>'
+    # Links, not words of the tip: kept out of the site search's text (filters stay).
+    return f'<p class="tipkb-chips" data-pagefind-ignore>{label}{" ".join(chips)}</p>'
 
 
-def chips(taxonomy: Taxonomy, source: str, terms: Sequence[Term], title: str) -> str:
+def chips(
+    taxonomy: Taxonomy, source: str, terms: Sequence[Term], title: str, *, facet: bool = False
+) -> str:
     """The labelled row of chips of a tip's terms."""
-    return chip_row([chip(taxonomy, source, term) for term in terms], title)
+    return chip_row([chip(taxonomy, source, term, facet=facet) for term in terms], title)
 
 
 def terms_of(taxonomy: Taxonomy, ids: Sequence[str]) -> list[Term]:
@@ -119,39 +128,3 @@ def keywords(taxonomy: Taxonomy, ids: Sequence[str]) -> list[str]:
 def _term_words(term: Term) -> tuple[str, ...]:
     text = _POSSESSIVE.sub("", " ".join((term.label, *term.synonyms)).casefold())
     return tuple(_WORD.findall(text))
-
-
-def search_keywords(
-    taxonomy: Taxonomy, ids: Sequence[str], boost: float | None = None
-) -> dict[str, object]:
-    """Front matter feeding the site search the labels and synonyms of a page's terms.
-
-    Material's search indexes a page's `tags` as a field of their own, weighted
-    in mkdocs.yml; the page does not display them. So staff
-    wording ("yelling", "no idea") finds the tips tagged with the situation it
-    names, and the situation's own page first.
-    """
-    words = keywords(taxonomy, ids)
-    # Hidden: they are search words, not labels (Zensical would show them). One tag
-    # holding them all: the search splits every tag into words anyway, and one
-    # string instead of a hundred is much less YAML for MkDocs to read per page.
-    meta: dict[str, object] = {"hide": ["tags"], "tags": [" ".join(words)]} if words else {}
-    if boost is not None:
-        meta["search"] = {"boost": boost}
-    return meta
-
-
-# Material's search does not normalise scores by length (lunr's b = 0), so a
-# long tip with many tags matches some word of almost any query and crowds
-# out the short tip that answers it. Each tip page's search boost scales it
-# back towards a tip of REFERENCE_WORDS words, as BM25's length norm would.
-REFERENCE_WORDS = 300
-LENGTH_EXPONENT = 0.75
-BOOST_RANGE = (0.25, 2.0)
-
-
-def length_boost(words: int) -> float:
-    """The search boost of a page whose search entries hold `words` words."""
-    low, high = BOOST_RANGE
-    boost = (REFERENCE_WORDS / max(words, 1)) ** LENGTH_EXPONENT
-    return round(min(high, max(low, boost)), 2)

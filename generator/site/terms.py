@@ -1,8 +1,8 @@
 """Situation and technique pages, and the two index pages listing them.
 
-A term page opens with what search should find (label, description,
-synonyms); its long listings (phrases, tips) are left out of the search index
-and paginated, so no page grows without bound.
+A term page opens with what to say, then what to do, then its tips; its long
+listings are paginated, so no page grows without bound. Term pages are no results
+of the site search: a query naming a situation gets its answer card instead.
 """
 
 from __future__ import annotations
@@ -14,10 +14,6 @@ from generator.model import Term, Tip
 from generator.site import markdown as md
 from generator.site import parts
 from generator.site.model import Page, Said, Site
-
-# Situation pages come first when the query names the situation (its label or
-# a synonym); higher boosts let them crowd tips out of results for any query.
-SEARCH_BOOST = 3
 
 
 def term_pages(site: Site) -> list[Page]:
@@ -47,7 +43,7 @@ def term_cards(site: Site, source: str, terms: tuple[Term, ...]) -> str:
         label = md.link(term.label, source, parts.term_path(site.taxonomy, term))
         cards.append(f"- **{label}** · {count}\n\n    {md.text(term.description)}")
     items = "\n\n".join(cards)
-    return f'<div class="grid cards tipkb-cards" markdown data-search-exclude>\n\n{items}\n\n</div>'
+    return f'<div class="grid cards tipkb-cards" markdown>\n\n{items}\n\n</div>'
 
 
 def _term_pages(site: Site, term: Term) -> list[Page]:
@@ -76,12 +72,7 @@ def _term_pages(site: Site, term: Term) -> list[Page]:
 
 def _front(site: Site, term: Term, number: int) -> str:
     title = term.label if number == 1 else f"{term.label} (page {number})"
-    if number > 1 or not site.tips_for(term):  # an empty situation is no search result
-        return md.front_matter({"search": {"exclude": True}}, title=title)
-    if term.id not in site.taxonomy.situation_ids:
-        return md.front_matter({}, title=title)
-    keywords = parts.search_keywords(site.taxonomy, (term.id,), SEARCH_BOOST)
-    return md.front_matter(keywords, title=title)
+    return md.front_matter({}, title=title)
 
 
 def _heading(term: Term, number: int, total: int) -> str:
@@ -109,7 +100,7 @@ def _nothing_to_say(site: Site, path: str, term: Term, number: int) -> str:
     near = _nearest_with_phrases(site, term)
     row = parts.chip_row([parts.chip(site.taxonomy, path, t) for t in near], "Close situations")
     return md.block(
-        "## What to say { #what-to-say data-search-exclude }",
+        "## What to say { #what-to-say }",
         "No tip gives the words for this yet: use the techniques below"
         + (", or the phrases of a close situation." if near else "."),
         row if near else "",
@@ -134,7 +125,7 @@ def _nearest_with_phrases(site: Site, term: Term) -> list[Term]:
 def _phrases(site: Site, path: str, term: Term, said: Sequence[Said]) -> str:
     if not said:
         return ""
-    heading = "## What to say { #what-to-say data-search-exclude }"
+    heading = "## What to say { #what-to-say }"
     return md.block(heading, parts.phrase_list(site, path, said))
 
 
@@ -150,10 +141,10 @@ def _helpers(site: Site, path: str, term: Term) -> str:
     title = "Techniques that help" if is_situation else "Situations it helps with"
     row = parts.chip_row([parts.chip(taxonomy, path, t, counts[t.id]) for t in ranked])
     anchor = "techniques" if is_situation else "situations"
-    return md.block(f"## {title} {{ #{anchor} data-search-exclude }}", row)
+    return md.block(f"## {title} {{ #{anchor} }}", row)
 
 
 def _tips(site: Site, path: str, term: Term, tips: Sequence[Tip], number: int) -> str:
     if not tips and number > 1:
         return ""
-    return md.block("## Tips { #tips data-search-exclude }", parts.tip_list(site, path, tips))
+    return md.block("## Tips { #tips }", parts.tip_list(site, path, tips))

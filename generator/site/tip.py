@@ -14,6 +14,7 @@ from generator.model import SERIES_TOW, Tip
 from generator.site import markdown as md
 from generator.site import parts
 from generator.site.model import Page, Said, Site
+from generator.site.site_search import IGNORED, PHRASE_WEIGHT, tip_search_data
 
 log = logging.getLogger(__name__)
 
@@ -26,29 +27,25 @@ _TIP_LINK = re.compile(r'href="(?:\./)?(?:\d{4}-\d\d-\d\d-)?([a-z0-9-]+)\.md(#[^
 def tip_page(site: Site, tip: Tip) -> Page:
     path = parts.tip_path(tip)
     text = md.block(
-        md.front_matter(_search_meta(site, tip), title=tip.title),
+        md.front_matter({}, title=tip.title),
         f"# {md.text(tip.title)}",
         _meta_line(site, tip),
         _notice(site, tip),
-        parts.chips(
-            site.taxonomy, path, parts.terms_of(site.taxonomy, tip.situations), "Situations"
-        ),
-        parts.chips(
-            site.taxonomy, path, parts.terms_of(site.taxonomy, tip.techniques), "Techniques"
-        ),
+        _chips(site, path, tip.situations, "Situations"),
+        _chips(site, path, tip.techniques, "Techniques"),
         _what_to_say(site, path, tip) or _what_to_do(site, path, tip),
         _excerpt_note(site, tip),
         _body(site, path, tip),
         _related(site, path, tip),
+        tip_search_data(site, tip),
     )
     return Page(path, text)
 
 
-def _search_meta(site: Site, tip: Tip) -> dict[str, object]:
-    """Hidden search keywords, and a boost that evens out long and short tips."""
-    words = len(tip.body.split()) + sum(len(p.text.split()) for p in tip.phrases)
-    words += len(parts.keywords(site.taxonomy, tip.tags))
-    return parts.search_keywords(site.taxonomy, tip.tags, parts.length_boost(words))
+def _chips(site: Site, path: str, ids: tuple[str, ...], title: str) -> str:
+    """A row of the tip's situations or techniques, which the site search filters by."""
+    terms = parts.terms_of(site.taxonomy, ids)
+    return parts.chips(site.taxonomy, path, terms, title, facet=True)
 
 
 def _meta_line(site: Site, tip: Tip) -> str:
@@ -56,7 +53,7 @@ def _meta_line(site: Site, tip: Tip) -> str:
     if tip.series == SERIES_TOW:
         items.append("Tip of the Week")
     items.append(parts.badge(site, tip))
-    return f'<p class="tipkb-meta">{" · ".join(i for i in items if i)}</p>'
+    return f'<p class="tipkb-meta"{IGNORED}>{" · ".join(i for i in items if i)}</p>'
 
 
 def _notice(site: Site, tip: Tip) -> str:
@@ -110,9 +107,9 @@ def _what_to_say(site: Site, path: str, tip: Tip) -> str:
     said = [Said(p, tip) for p in tip.phrases]
     if not said:
         return ""
-    return md.block(
-        _lead("What to say", "what-to-say"), parts.phrase_list(site, path, said, with_tip=False)
-    )
+    cards = parts.phrase_list(site, path, said, with_tip=False)
+    weighted = f'<div data-pagefind-weight="{PHRASE_WEIGHT}">\n{cards}\n</div>'
+    return md.block(_lead("What to say", "what-to-say"), weighted)
 
 
 def _what_to_do(site: Site, path: str, tip: Tip) -> str:
@@ -129,14 +126,15 @@ def _what_to_do(site: Site, path: str, tip: Tip) -> str:
 
 
 def _lead(label: str, anchor: str) -> str:
-    """A heading above the article that is no section break for the engines' search:
-    the tip's own words stay in its title's section, which search weighs most."""
-    return f'<p class="tipkb-lead" id="{anchor}" role="heading" aria-level="2">{label}</p>'
+    """A heading above the article, and no heading of the document outline: the tip's
+    title stays its one heading, before what to say."""
+    return f'<p class="tipkb-lead" id="{anchor}" role="heading" aria-level="2"{IGNORED}>{label}</p>'
 
 
 def _related(site: Site, path: str, tip: Tip) -> str:
     related = site.related_to(tip)  # the build asks for RELATED of them
     if not related:
         return ""
-    heading = "## Related tips { #related-tips data-search-exclude }"
-    return md.block(heading, parts.tip_list(site, path, related))
+    heading = "## Related tips { #related-tips data-pagefind-ignore }"
+    listed = f'<div class="tipkb-related"{IGNORED}>\n{parts.tip_list(site, path, related)}\n</div>'
+    return md.block(heading, listed)

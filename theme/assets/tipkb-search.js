@@ -1,0 +1,530 @@
+/* The site search: the "/" key, and the search page (search/?q=...).
+ *
+ * The index is Pagefind's (built by `tipkb build`, generator/site/pagefind.py).
+ * Pagefind returns only pages holding every word of a query, and staff type
+ * sentences ("customer is yelling at me"), so each significant word is searched on
+ * its own and the scores of a page are added: a page with more of the words ranks
+ * higher. The words are read as `tipkb search` reads them (generator/search/
+ * analysis.py): the stop words come from search/answers.json, and a query names a
+ * situation by the same inflection keys. A word the index lacks is corrected
+ * towards the tips' own words (search/words/<ab>.json, fetched per word).
+ *
+ * Everything shown comes from the site's own files and is set as text, never as
+ * HTML: a tip's title or phrase may hold anything.
+ */
+(function () {
+  "use strict";
+
+  var ROOT = new URL("../", document.currentScript.src); // this file is assets/…
+  var WORD = /[\p{L}\p{N}_]+/gu;
+  var SHOWN = 10; // results per "Show more"
+  var MAX_QUERY = 200; // characters, as `tipkb search` caps a query
+  var MAX_WORDS = 12;
+  // A query that names a situation ranks its tips up by this share of the best score
+  // (tuned on the tuning half of tests/labels/staff_queries.yml; Pagefind's own
+  // ranking options at their defaults did best there).
+  var NAMED_BOOST = 0.5;
+
+  // "/" focuses the search box: the page's own, else the header's.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) {
+      return;
+    }
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) {
+      return;
+    }
+    var box = document.getElementById("tipkb-query") ||
+      document.querySelector(".tipkb-header-search__input");
+    if (box) {
+      event.preventDefault();
+      box.focus();
+      box.select();
+    }
+  });
+
+  var out = document.getElementById("tipkb-results");
+  if (!out) {
+    return;
+  }
+
+  // --- reading a query -----------------------------------------------------------
+
+  function tokens(text) {
+    return text.toLowerCase().match(WORD) || [];
+  }
+
+  var SUFFIXES = [["ies", "y"], ["ied", "y"], ["ing", ""], ["ed", ""], ["es", ""], ["s", ""]];
+
+  /* A word without its inflection ("yelling" -> "yell"): analysis._inflection_key. */
+  function inflectionKey(word) {
+    for (var i = 0; i < SUFFIXES.length; i++) {
+      var suffix = SUFFIXES[i][0];
+      if (word.endsWith(suffix) && word.length - suffix.length >= 3 && !word.endsWith("eed")) {
+        word = word.slice(0, word.length - suffix.length) + SUFFIXES[i][1];
+        break;
+      }
+    }
+    var last = word.charAt(word.length - 1);
+    if (word.length > 3 && last === word.charAt(word.length - 2) && "lsz".indexOf(last) < 0) {
+      word = word.slice(0, -1);
+    }
+    return word.length > 3 && word.endsWith("e") ? word.slice(0, -1) : word;
+  }
+
+  function significant(words, stop) {
+    var seen = {};
+    return words.filter(function (w) {
+      var keep = w.length > 1 && !stop.has(w) && !seen[w];
+      seen[w] = true;
+      return keep;
+    }).slice(0, MAX_WORDS);
+  }
+
+  /* Optimal string alignment distance, at most limit + 1. */
+  function distance(a, b, limit) {
+    if (Math.abs(a.length - b.length) > limit) {
+      return limit + 1;
+    }
+    var rows = [];
+    for (var i = 0; i <= a.length; i++) {
+      rows.push([i]);
+    }
+    for (var j = 1; j <= b.length; j++) {
+      rows[0][j] = j;
+    }
+    for (i = 1; i <= a.length; i++) {
+      for (j = 1; j <= b.length; j++) {
+        var cost = a[i - 1] === b[j - 1] ? 0 : 1;
+        var d = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+          d = Math.min(d, rows[i - 2][j - 2] + 1);
+        }
+        rows[i][j] = d;
+      }
+    }
+    return rows[a.length][b.length];
+  }
+
+  var shards = {};
+
+  function wordsOf(prefix) {
+    if (!shards[prefix]) {
+      shards[prefix] = fetch(new URL("search/words/" + prefix + ".json", ROOT))
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .catch(function () { return {}; });
+    }
+    return shards[prefix];
+  }
+
+  /* The tips' word closest to `word` (one edit, two for long words); null when the
+   * tips have the word, in this or another inflection, or nothing close. */
+  function correction(word) {
+    if (!/^[a-z]{4,30}$/.test(word)) {
+      return Promise.resolve(null);
+    }
+    return wordsOf(word.slice(0, 2)).then(function (known) {
+      var key = inflectionKey(word);
+      var words = Object.keys(known);
+      if (words.some(function (w) { return w === word || inflectionKey(w) === key; })) {
+        return null;
+      }
+      var limit = word.length >= 7 ? 2 : 1;
+      var best = null;
+      words.forEach(function (candidate) {
+        var d = distance(word, candidate, limit);
+        if (d > limit) {
+          return;
+        }
+        if (!best || d < best.d || (d === best.d && known[candidate] > best.uses)) {
+          best = { word: candidate, d: d, uses: known[candidate] };
+        }
+      });
+      return best ? best.word : null;
+    });
+  }
+
+  /* The situation a query names by its label or a synonym, the longest name first. */
+  function namedSituation(words, situations) {
+    var keys = words.map(inflectionKey);
+    var found = null;
+    var size = 0;
+    situations.forEach(function (situation) {
+      situation.names.forEach(function (name) {
+        if (name.length > size && contains(keys, name)) {
+          found = situation;
+          size = name.length;
+        }
+      });
+    });
+    return found;
+  }
+
+  function contains(keys, name) {
+    for (var i = 0; i + name.length <= keys.length; i++) {
+      var j = 0;
+      while (j < name.length && keys[i + j] === name[j]) {
+        j++;
+      }
+      if (j === name.length) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // --- searching -------------------------------------------------------------------
+
+  var pagefind = null;
+
+  function loadPagefind() {
+    if (!pagefind) {
+      pagefind = import(new URL("pagefind/pagefind.js", ROOT).href).then(function (module) {
+        return module.options({ baseUrl: ROOT.pathname }).then(function () { return module; });
+      });
+    }
+    return pagefind;
+  }
+
+  /* Search each word (a word the tips lack: its correction instead); add the scores.
+   * (Pagefind matches an unknown word loosely, to words it begins or shares a start
+   * with, so its results for a typo are no sign that the word is known.) */
+  function searchWords(pf, words) {
+    var corrected = {};
+    var runs = words.map(function (word) {
+      return correction(word).then(function (better) {
+        if (better) {
+          corrected[word] = better;
+        }
+        return pf.search(better || word);
+      });
+    });
+    return Promise.all(runs).then(function (searches) {
+      var pages = {};
+      searches.forEach(function (found) {
+        found.results.forEach(function (result) {
+          var page = pages[result.id] || (pages[result.id] = { result: result, score: 0, words: 0 });
+          page.score += result.score;
+          page.words += 1;
+        });
+      });
+      var ranked = Object.keys(pages).map(function (id) { return pages[id]; });
+      ranked.sort(function (a, b) { return b.score - a.score || (a.result.id < b.result.id ? -1 : 1); });
+      return { ranked: ranked, corrected: corrected };
+    });
+  }
+
+  /* Rank up the pages in `named` (the tips of the situation a query names). */
+  function boost(ranked, named) {
+    if (!named || !ranked.length) {
+      return;
+    }
+    var extra = NAMED_BOOST * ranked[0].score;
+    ranked.forEach(function (page) {
+      if (named.has(page.result.id)) {
+        page.score += extra;
+      }
+    });
+    ranked.sort(function (a, b) { return b.score - a.score || (a.result.id < b.result.id ? -1 : 1); });
+  }
+
+  /* For each filter value, the ids of its pages (a filter-only search per value). */
+  function filterPages(pf) {
+    return pf.filters().then(function (all) {
+      var jobs = [];
+      var sets = { situation: {}, technique: {} };
+      Object.keys(sets).forEach(function (kind) {
+        Object.keys(all[kind] || {}).forEach(function (value) {
+          var filters = {};
+          filters[kind] = value;
+          jobs.push(pf.search(null, { filters: filters }).then(function (found) {
+            sets[kind][value] = new Set(found.results.map(function (r) { return r.id; }));
+          }));
+        });
+      });
+      return Promise.all(jobs).then(function () { return sets; });
+    });
+  }
+
+  // --- showing ---------------------------------------------------------------------
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  function link(text, href, className) {
+    var a = el("a", className, text);
+    a.href = href;
+    return a;
+  }
+
+  function searchHref(query, chosen) {
+    var params = new URLSearchParams();
+    params.set("q", query);
+    Object.keys(chosen).forEach(function (kind) {
+      if (chosen[kind]) {
+        params.set(kind, chosen[kind]);
+      }
+    });
+    return "?" + params.toString();
+  }
+
+  function phraseList(phrases) {
+    var box = el("div", "tipkb-phrases");
+    var list = el("ul");
+    phrases.forEach(function (text) {
+      var item = el("li");
+      item.appendChild(el("span", "tipkb-phrase-text", text));
+      item.appendChild(document.createTextNode(" "));
+      var copy = el("button", "tipkb-copy", "Copy");
+      copy.type = "button";
+      copy.setAttribute("aria-label", "Copy phrase: " + text);
+      item.appendChild(copy);
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    return box;
+  }
+
+  function answerCard(situation) {
+    var card = el("section", "tipkb-answer");
+    card.setAttribute("aria-labelledby", "tipkb-answer-title");
+    card.appendChild(el("p", "tipkb-answer__kicker", "You are dealing with"));
+    var title = el("h2", "tipkb-answer__title");
+    title.id = "tipkb-answer-title";
+    title.appendChild(link(situation.label, new URL(situation.url, ROOT).href));
+    card.appendChild(title);
+    if (situation.description) {
+      card.appendChild(el("p", "tipkb-answer__description", situation.description));
+    }
+    if (situation.phrases.length) {
+      card.appendChild(el("p", "tipkb-answer__lead", "What to say"));
+      card.appendChild(phraseList(situation.phrases));
+    }
+    var more = situation.tips === 1 ? "1 tip" : situation.tips + " tips";
+    card.appendChild(link("All of " + situation.label + " (" + more + ") →",
+      new URL(situation.url, ROOT).href, "md-button"));
+    return card;
+  }
+
+  function bestPhrase(meta, words) {
+    var keys = new Set(words.map(inflectionKey));
+    var best = null;
+    var bestScore = -1;
+    for (var i = 1; meta["phrase" + i]; i++) {
+      var text = meta["phrase" + i];
+      var score = tokens(text).filter(function (w) { return keys.has(inflectionKey(w)); }).length;
+      if (score > bestScore) {
+        best = text;
+        bestScore = score;
+      }
+    }
+    return best;
+  }
+
+  function resultItem(data, words, situationUrls) {
+    var item = el("li", "tipkb-result");
+    var title = el("h3", "tipkb-result__title");
+    title.appendChild(link(data.meta.title || data.url, data.url));
+    item.appendChild(title);
+    var facts = el("p", "tipkb-result__meta");
+    facts.appendChild(document.createTextNode(data.meta.date || "Undated"));
+    if (data.meta.teaser) {
+      facts.appendChild(document.createTextNode(" "));
+      facts.appendChild(el("span", "tipkb-badge", "Teaser"));
+    }
+    item.appendChild(facts);
+    var situations = (data.filters && data.filters.situation) || [];
+    if (situations.length) {
+      var chips = el("p", "tipkb-chips");
+      situations.forEach(function (label) {
+        var url = situationUrls[label];
+        chips.appendChild(url ? link(label, new URL(url, ROOT).href, "tipkb-chip tipkb-chip--situation")
+          : el("span", "tipkb-chip tipkb-chip--situation", label));
+        chips.appendChild(document.createTextNode(" "));
+      });
+      item.appendChild(chips);
+    }
+    var phrase = bestPhrase(data.meta, words);
+    if (phrase) {
+      item.appendChild(phraseList([phrase]));
+    } else if (data.meta.summary) {
+      item.appendChild(el("p", "tipkb-result__summary", data.meta.summary));
+    }
+    return item;
+  }
+
+  function facetGroup(kind, title, sets, pages, query, chosen) {
+    var counts = Object.keys(sets[kind]).map(function (value) {
+      var n = 0;
+      pages.forEach(function (page) {
+        if (sets[kind][value].has(page.result.id)) {
+          n++;
+        }
+      });
+      return { value: value, n: n };
+    }).filter(function (c) { return c.n > 0 || chosen[kind] === c.value; });
+    if (!counts.length) {
+      return null;
+    }
+    counts.sort(function (a, b) { return b.n - a.n || (a.value < b.value ? -1 : 1); });
+    var group = el("div", "tipkb-facet");
+    group.appendChild(el("p", "tipkb-facet__title", title));
+    var row = el("p", "tipkb-chips");
+    counts.forEach(function (c) {
+      var on = chosen[kind] === c.value;
+      var next = Object.assign({}, chosen);
+      next[kind] = on ? null : c.value;
+      var chip = link((on ? "✓ " : "") + c.value + " (" + c.n + ")", searchHref(query, next),
+        "tipkb-chip tipkb-chip--" + kind + (on ? " tipkb-chip--on" : ""));
+      if (on) {
+        chip.setAttribute("aria-current", "true");
+      }
+      row.appendChild(chip);
+      row.appendChild(document.createTextNode(" "));
+    });
+    group.appendChild(row);
+    return group;
+  }
+
+  function situationsList(situations) {
+    var list = el("ul", "tipkb-situation-list");
+    situations.forEach(function (s) {
+      var item = el("li");
+      item.appendChild(link(s.label, new URL(s.url, ROOT).href));
+      item.appendChild(document.createTextNode(" (" + (s.tips === 1 ? "1 tip" : s.tips + " tips") + ")"));
+      list.appendChild(item);
+    });
+    return list;
+  }
+
+  function status(text) {
+    var line = el("p", "tipkb-search-status", text);
+    line.setAttribute("role", "status");
+    return line;
+  }
+
+  function showMore(list, pages, words, urls, from) {
+    var shown = pages.slice(from, from + SHOWN);
+    return Promise.all(shown.map(function (p) { return p.result.data(); })).then(function (all) {
+      all.forEach(function (data) { list.appendChild(resultItem(data, words, urls)); });
+      return from + shown.length;
+    });
+  }
+
+  function finish(state) {
+    out.setAttribute("data-state", state);
+  }
+
+  function render(query, chosen, answers, pf) {
+    var stop = new Set(answers.stop);
+    var all = tokens(query);
+    var words = significant(all, stop);
+    if (!words.length) {
+      out.appendChild(status("Say what happened in a few words, e.g. “customer is yelling at me”, or pick what you are dealing with:"));
+      out.appendChild(situationsList(answers.situations));
+      return Promise.resolve(finish("done"));
+    }
+    return Promise.all([searchWords(pf, words), filterPages(pf)]).then(function (found) {
+      var searched = found[0];
+      var sets = found[1];
+      var corrected = searched.corrected;
+      var fixedAll = all.map(function (w) { return corrected[w] || w; });
+      var fixedWords = words.map(function (w) { return corrected[w] || w; });
+      var situation = namedSituation(fixedAll, answers.situations);
+      if (situation && NAMED_BOOST) {
+        boost(searched.ranked, sets.situation[situation.label]);
+      }
+      var pages = searched.ranked.filter(function (page) {
+        return Object.keys(chosen).every(function (kind) {
+          return !chosen[kind] || (sets[kind][chosen[kind]] || new Set()).has(page.result.id);
+        });
+      });
+      var urls = {};
+      answers.situations.forEach(function (s) { urls[s.label] = s.url; });
+
+      if (Object.keys(corrected).length) {
+        var fixedQuery = fixedAll.join(" ");
+        var suggest = el("p", "tipkb-suggest", "Did you mean ");
+        suggest.appendChild(link(fixedQuery, searchHref(fixedQuery, chosen)));
+        suggest.appendChild(document.createTextNode("? The results include it."));
+        out.appendChild(suggest);
+      }
+      if (situation) {
+        out.appendChild(answerCard(situation));
+      }
+      if (!pages.length) {
+        out.appendChild(status("No tips match “" + query + "”. Try other words, or pick what you are dealing with:"));
+        out.appendChild(situationsList(answers.situations));
+        return finish("done");
+      }
+      var count = pages.length === 1 ? "1 tip" : pages.length + " tips";
+      out.appendChild(status(count + " for “" + query + "”, best first"));
+      var facets = el("div", "tipkb-facets");
+      [["situation", "Situations"], ["technique", "Techniques"]].forEach(function (f) {
+        var group = facetGroup(f[0], f[1], sets, searched.ranked, query, chosen);
+        if (group) {
+          facets.appendChild(group);
+        }
+      });
+      var list = el("ol", "tipkb-result-list");
+      out.appendChild(list);
+      if (facets.childNodes.length) {
+        out.appendChild(facets);
+      }
+      return showMore(list, pages, fixedWords, urls, 0).then(function (next) {
+        addMoreButton(list, pages, fixedWords, urls, next);
+        finish("done");
+      });
+    });
+  }
+
+  function addMoreButton(list, pages, words, urls, from) {
+    if (from >= pages.length) {
+      return;
+    }
+    var more = el("button", "md-button tipkb-more", "Show more tips");
+    more.type = "button";
+    more.addEventListener("click", function () {
+      more.remove();
+      showMore(list, pages, words, urls, from).then(function (next) {
+        addMoreButton(list, pages, words, urls, next);
+      });
+    });
+    list.after(more);
+  }
+
+  function start() {
+    var params = new URLSearchParams(window.location.search);
+    var query = (params.get("q") || "").trim().slice(0, MAX_QUERY);
+    var chosen = { situation: params.get("situation"), technique: params.get("technique") };
+    var box = document.getElementById("tipkb-query");
+    if (box) {
+      box.value = query;
+    }
+    out.setAttribute("data-query", query);
+    finish("loading");
+    var answers = fetch(new URL("search/answers.json", ROOT)).then(function (r) {
+      if (!r.ok) {
+        throw new Error("search/answers.json: " + r.status);
+      }
+      return r.json();
+    });
+    Promise.all([answers, query ? loadPagefind() : null]).then(function (loaded) {
+      return render(query, chosen, loaded[0], loaded[1]);
+    }).catch(function (error) {
+      out.appendChild(status("The search could not load (" + error.message + "). Pick what you are dealing with on the situations page instead."));
+      out.appendChild(link("Situations →", new URL("situations/", ROOT).href));
+      finish("failed");
+    });
+  }
+
+  start();
+})();
