@@ -218,6 +218,48 @@ def test_phrase_gets_its_own_situation_when_the_tip_has_none() -> None:
     assert phrase.situations == ("coworker-blamed",)
 
 
+LINKING = Taxonomy(
+    situations=(
+        Term("upset-customer", "Upset", "Angry.", rules=("phrase: upset",), broad=True),
+        Term("known-issue", "Known issue", "Unfixed.", rules=("phrase: investigat*",)),
+        Term("bad-news", "Bad news", "No.", rules=("phrase: fortunately",)),
+        Term("phone-call", "Phone", "Calls.", rules=("phrase: calling",), broad=True),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "situations", "linked"),
+    [
+        pytest.param(
+            "I can see this has upset you.",
+            ("upset-customer", "known-issue"),
+            ("upset-customer", "known-issue"),
+            id="broad-situation-by-its-own-words",
+        ),
+        pytest.param(
+            "Fortunately, we do have other options.",
+            ("upset-customer", "known-issue"),
+            ("bad-news",),
+            id="names-a-situation-its-tip-lacks",
+        ),
+        pytest.param(
+            "Thank you for calling about the fix.",
+            ("known-issue",),
+            ("phone-call", "known-issue"),
+            id="a-broad-one-its-tip-lacks-keeps-the-prior",
+        ),
+        pytest.param("Thank you for your patience.", (), (), id="nothing-to-go-by"),
+    ],
+)
+def test_a_phrase_is_linked_to_the_situations_its_words_fit(
+    phrase: str, situations: tuple[str, ...], linked: tuple[str, ...]
+) -> None:
+    body = f"Consider these phrases:\n\n- {phrase}\n"
+    (found,) = tag_tip(tip(body, situations=situations), LINKING).phrases
+    assert found.situations == linked
+
+
 def test_auto_phrases_replaced_editor_phrases_kept_rejected_skipped() -> None:
     body = (
         "Consider these phrases:\n\n- Thank you for waiting today.\n- Let me fix that right now.\n"
