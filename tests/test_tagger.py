@@ -260,6 +260,36 @@ def test_a_phrase_is_linked_to_the_situations_its_words_fit(
     assert found.situations == linked
 
 
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        pytest.param(
+            Phrase("Our tech folks are investigating.", ("bad-news",)),
+            ("bad-news",),
+            id="editors-situations-kept",
+        ),
+        pytest.param(
+            Phrase("Our tech folks are investigating."), (), id="editors-phrase-left-unlinked"
+        ),
+        pytest.param(
+            Phrase("Our tech folks are investigating.", ("bad-news",), auto=True),
+            ("known-issue",),
+            id="auto-phrase-relinked",
+        ),
+    ],
+)
+def test_editors_phrase_situations_survive_retagging(given: Phrase, kept: tuple[str, ...]) -> None:
+    """What is written to the file after tagging twice: an editor's phrase as the editor
+    left it (the situations inferred for it are shown, never written)."""
+    body = f"Consider these phrases:\n\n- {given.text}\n"
+    old = tip(body, situations=("known-issue",), phrases=(given,))
+    again = tag_tip(tag_tip(old, LINKING), LINKING)
+    (phrase,) = again.phrases
+    assert phrase.situations == kept
+    assert phrase.fits == (kept or ("known-issue",))
+    assert dump_tip(again).count("investigating") == 2  # the body and one phrase
+
+
 def test_auto_phrases_replaced_editor_phrases_kept_rejected_skipped() -> None:
     body = (
         "Consider these phrases:\n\n- Thank you for waiting today.\n- Let me fix that right now.\n"
