@@ -24,9 +24,7 @@ def neighbours(site: Site) -> dict[str, tuple[Term, ...]]:
     """Each situation's id → the other situations it has anything in common with,
     closest first (ties in taxonomy order)."""
     situations = site.taxonomy.situations
-    broad = frozenset(t.id for t in situations if t.broad)
-    shared = {term.id: _situations(site, term, broad) for term in situations}
-    used = {term.id: _techniques(site, term) for term in situations}
+    shared, used = _profiles(site)
     synonyms = {term.id: _synonyms(term) for term in situations}
     near = {}
     for term in situations:
@@ -41,18 +39,21 @@ def neighbours(site: Site) -> dict[str, tuple[Term, ...]]:
     return near
 
 
-def _situations(site: Site, term: Term, broad: frozenset[str]) -> Counter[str]:
-    """How many of the situation's tips are about each situation (its own included),
-    by their tags or by what their phrases fit; broad situations left out but itself."""
-    counts: Counter[str] = Counter()
-    for tip in site.tips_for(term):
+def _profiles(site: Site) -> tuple[dict[str, Counter[str]], dict[str, Counter[str]]]:
+    """For each situation, how many of its tips are about each situation (its own
+    included), by their tags or by what their phrases fit, broad situations left out but
+    itself; and how many use each technique. One pass over the tips."""
+    broad = frozenset(t.id for t in site.taxonomy.situations if t.broad)
+    shared: dict[str, Counter[str]] = {t.id: Counter() for t in site.taxonomy.situations}
+    used: dict[str, Counter[str]] = {t.id: Counter() for t in site.taxonomy.situations}
+    for tip in site.tips:
         about = {*tip.situations, *(s for phrase in tip.phrases for s in phrase.fits)}
-        counts.update(s for s in about if s == term.id or s not in broad)
-    return counts
-
-
-def _techniques(site: Site, term: Term) -> Counter[str]:
-    return Counter(t for tip in site.tips_for(term) for t in dict.fromkeys(tip.techniques))
+        specific = about - broad
+        techniques = set(tip.techniques)
+        for situation in set(tip.situations) & shared.keys():
+            shared[situation].update(specific | {situation})
+            used[situation].update(techniques)
+    return shared, used
 
 
 def _cosine(a: Counter[str], b: Counter[str]) -> float:
