@@ -326,7 +326,14 @@ def test_this_weeks_tip_is_only_this_weeks(today: dt.date, heading: str) -> None
 def test_a_situation_page_says_what_to_say_then_what_helps_then_the_tips() -> None:
     pages = {p.path: p.text for p in render_pages(fixture_site(drafts=False))}
     page = pages["situations/upset-customer/index.md"]
-    order = ["## What to say", "## Techniques that help", "## Tips", "Also called:"]
+    order = [
+        "## What to say",
+        "### Also useful, from related situations",  # a close situation's phrase, marked
+        'From: <a href="../coworker-blamed/">Co-worker blamed</a>',
+        "## Techniques that help",
+        "## Tips",
+        "Also called:",
+    ]
     assert [page.index(h) for h in order] == sorted(page.index(h) for h in order)
 
 

@@ -68,6 +68,22 @@ PHRASES = [
         ["Thank you for your patience."],
         id="repeats-kept-once",
     ),
+    pytest.param(
+        "When the order is late, you could say: I’m sorry it has not arrived yet. "
+        "It shows you know.",
+        ["I’m sorry it has not arrived yet."],
+        id="unquoted-after-say-colon-one-sentence",
+    ),
+    pytest.param(
+        "Ask the customer: What would make this right for you?",
+        ["What would make this right for you?"],
+        id="unquoted-after-ask-the-customer-colon",
+    ),
+    pytest.param(
+        "Tips for the desk:\n\n- When they are upset, say: I understand how you feel.\n",
+        ["I understand how you feel."],
+        id="unquoted-after-say-colon-in-a-list-item",
+    ),
 ]
 
 NOT_PHRASES = [
@@ -119,6 +135,16 @@ NOT_PHRASES = [
         "- You would follow up after the sale.\n",
         id="list-without-a-speaking-cue",
     ),
+    pytest.param(
+        "Ask them a few questions: what they ordered, and when it came.",
+        id="colon-a-few-words-after-the-cue",
+    ),
+    pytest.param("Don’t say: That is not my department at all.", id="dont-say-colon"),
+    pytest.param(
+        "On the menu there was a quote that said: Our food is the best in town.",
+        id="unquoted-quote-someone-else-said",
+    ),
+    pytest.param("We meet at 10:30 to say hello to the new team.", id="a-time-is-no-colon"),
     pytest.param(
         "<!--\nConsider these phrases:\n\n- I’m sorry you had to wait for us.\n-->\nBody.",
         id="editor-comment",

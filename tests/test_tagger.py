@@ -218,6 +218,78 @@ def test_phrase_gets_its_own_situation_when_the_tip_has_none() -> None:
     assert phrase.situations == ("coworker-blamed",)
 
 
+LINKING = Taxonomy(
+    situations=(
+        Term("upset-customer", "Upset", "Angry.", rules=("phrase: upset",), broad=True),
+        Term("known-issue", "Known issue", "Unfixed.", rules=("phrase: investigat*",)),
+        Term("bad-news", "Bad news", "No.", rules=("phrase: fortunately",)),
+        Term("phone-call", "Phone", "Calls.", rules=("phrase: calling",), broad=True),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "situations", "linked"),
+    [
+        pytest.param(
+            "I can see this has upset you.",
+            ("upset-customer", "known-issue"),
+            ("upset-customer", "known-issue"),
+            id="broad-situation-by-its-own-words",
+        ),
+        pytest.param(
+            "Fortunately, we do have other options.",
+            ("upset-customer", "known-issue"),
+            ("bad-news",),
+            id="names-a-situation-its-tip-lacks",
+        ),
+        pytest.param(
+            "Thank you for calling about the fix.",
+            ("known-issue",),
+            ("phone-call", "known-issue"),
+            id="a-broad-one-its-tip-lacks-keeps-the-prior",
+        ),
+        pytest.param("Thank you for your patience.", (), (), id="nothing-to-go-by"),
+    ],
+)
+def test_a_phrase_is_linked_to_the_situations_its_words_fit(
+    phrase: str, situations: tuple[str, ...], linked: tuple[str, ...]
+) -> None:
+    body = f"Consider these phrases:\n\n- {phrase}\n"
+    (found,) = tag_tip(tip(body, situations=situations), LINKING).phrases
+    assert found.situations == linked
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        pytest.param(
+            Phrase("Our tech folks are investigating.", ("bad-news",)),
+            ("bad-news",),
+            id="editors-situations-kept",
+        ),
+        pytest.param(
+            Phrase("Our tech folks are investigating."), (), id="editors-phrase-left-unlinked"
+        ),
+        pytest.param(
+            Phrase("Our tech folks are investigating.", ("bad-news",), auto=True),
+            ("known-issue",),
+            id="auto-phrase-relinked",
+        ),
+    ],
+)
+def test_editors_phrase_situations_survive_retagging(given: Phrase, kept: tuple[str, ...]) -> None:
+    """What is written to the file after tagging twice: an editor's phrase as the editor
+    left it (the situations inferred for it are shown, never written)."""
+    body = f"Consider these phrases:\n\n- {given.text}\n"
+    old = tip(body, situations=("known-issue",), phrases=(given,))
+    again = tag_tip(tag_tip(old, LINKING), LINKING)
+    (phrase,) = again.phrases
+    assert phrase.situations == kept
+    assert phrase.fits == (kept or ("known-issue",))
+    assert dump_tip(again).count("investigating") == 2  # the body and one phrase
+
+
 def test_auto_phrases_replaced_editor_phrases_kept_rejected_skipped() -> None:
     body = (
         "Consider these phrases:\n\n- Thank you for waiting today.\n- Let me fix that right now.\n"

@@ -6,7 +6,10 @@ Two shapes of advice are recognised, each only when a *cue* introduces it:
   ("Consider these phrases:", "Try statements such as:");
 - quoted statements right after a cue ("statements such as “…”", "say “…”",
   "transition with “…”", "follow that up with “…”"), and the quotes chained
-  to them by "or", "and" or commas.
+  to them by "or", "and" or commas;
+- an unquoted sentence after a cue that ends in a colon ("you could say: Thank
+  you for waiting."): that sentence only, since what follows it may be the
+  writer's comment again.
 
 Everything else in quotes is not a phrase: story dialogue ("the employee
 said"), quotations and proverbs, things overheard ("you hear the employee
@@ -64,6 +67,8 @@ _NOT_ADVICE = re.compile(
     re.IGNORECASE,
 )
 _CUE_REACH = 5  # at most this many words between a cue and its quote
+# A colon with unquoted text after it (quoted text is _quoted's): not "10:30" or "https://".
+_COLON = re.compile(r":[ \t]+(?=[^\s“\"‘'])")
 _CUE_CHARS = 120  # where to look for it: the end of the text before the quote
 
 
@@ -82,11 +87,11 @@ def extract(body: str) -> tuple[Found, ...]:
         return ()  # no list introduced by a colon, no quotes: nothing to find
     found: list[Found] = []
     for lead_in, items in _blocks(body):
-        found += _quoted(lead_in)
+        found += _quoted(lead_in) + _after_colon(lead_in)
         taken = _list_phrases(lead_in, items)
         found += taken
         for item in items if not taken else ():
-            found += _quoted(item)
+            found += _quoted(item) + _after_colon(item)
     seen: set[str] = set()
     unique = []
     for phrase in found:
@@ -171,8 +176,22 @@ def _quoted(text: str) -> list[Found]:
     return found
 
 
-def _cue(sentence: str) -> str:
-    """The cue ending this sentence fragment, or '' when it has none or it is hearsay."""
+def _after_colon(text: str) -> list[Found]:
+    """The unquoted sentence after a cue that ends right at a colon ("say: …"); the
+    cue must touch the colon, so "Ask them a few questions: …" introduces no phrase."""
+    found = []
+    for colon in _COLON.finditer(text) if ":" in text else ():
+        cue = _cue(_last_sentence(text[: colon.start()]), reach=0)
+        end = _SENTENCE_END.search(text, colon.end())
+        phrase = _clean(text[colon.end() : end.start() + 1 if end else len(text)])
+        if cue and _long_enough(phrase):
+            found.append(Found(phrase, cue + ":"))
+    return found
+
+
+def _cue(sentence: str, reach: int = _CUE_REACH) -> str:
+    """The cue ending this sentence fragment (at most `reach` words before its end),
+    or '' when it has none or it is hearsay."""
     near = sentence[-_CUE_CHARS:]  # a cue ends a few words before its quote
     if not _ANY_CUE_WORD.search(near):
         return ""
@@ -181,7 +200,7 @@ def _cue(sentence: str) -> str:
     if not cues:
         return ""
     cue = cues[-1]
-    if len(_WORDS.findall(near[cue.end() :])) > _CUE_REACH:
+    if len(_WORDS.findall(near[cue.end() :])) > reach:
         return ""
     clause = sentence[: len(sentence) - len(near) + cue.end()].split(",")[-1]
     if _HEARSAY.search(sentence) or _NOT_ADVICE.search(clause):

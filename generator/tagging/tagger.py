@@ -134,8 +134,15 @@ def _linked(phrase: Phrase, situations: tuple[str, ...], compiled: _Rules) -> Ph
 
 def _fitting(text: str, situations: tuple[str, ...], compiled: _Rules) -> tuple[str, ...]:
     """The situations a phrase's own words name (its situation rules), then its tip's
-    other situations but the broad ones, which a phrase fits only by naming them."""
+    other situations but the broad ones, which a phrase fits only by naming them.
+
+    A phrase naming a situation its tip is not tagged with is about that one, so its
+    tip's situations are no evidence for it: "Fortunately, we do have other options"
+    in a tip on a known issue is what to say with the bad news, not about the issue.
+    A broad situation named this way (a channel) changes nothing: it is no subject."""
     own = compiled.phrase_rules.keys(document("", "", "", phrase=text))
+    if any(s not in situations and s not in compiled.broad for s in own):
+        return own
     return own + tuple(s for s in situations if s not in own and s not in compiled.broad)
 
 
