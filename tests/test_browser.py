@@ -15,6 +15,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from test_build import serve_sub_path
 
+from benchmarks import browser as site_browser
 from generator.build import build
 from generator.content.load import load_content
 from generator.search.evaluation import load_queries, score_rankings
@@ -105,42 +106,69 @@ def tab(browser: sync_api.Browser, site_url: str) -> Iterator[Tab]:
 
 
 def site_search(tab: Tab, query: str) -> list[str]:
-    """Type a query into the site's search box; the result pages, best first, relative to the site."""
-    page = tab.page
-    if not page.url.startswith(tab.base):
-        page.goto(tab.base)
-    meta = "document.querySelector('.md-search-result__meta').textContent"
-    page.wait_for_function(f"() => !/Initializing/.test({meta})")  # index loaded
-    box = page.locator("input.md-search__input")
-    box.fill(query)
-    box.press("End")  # the theme searches on key events, not on `fill`
-    # Results are computed in a worker; read them once they stop changing.
-    previous: list[str] | None = None
-    while True:
-        page.wait_for_timeout(200)
-        hrefs = page.eval_on_selector_all(
-            ".md-search-result__item > a.md-search-result__link", "links => links.map(a => a.href)"
-        )
-        if hrefs == previous:
-            break
-        previous = hrefs
-    prefix = urlsplit(tab.base).path
-    return [urlsplit(href).path.removeprefix(prefix) for href in hrefs]
+    """The site's search page for `query`: its result pages, best first, relative to the site."""
+    return site_browser.search(tab.page, tab.base, query)
 
 
-def test_search_finds_the_situation_and_a_phrase_is_copied(tab: Tab) -> None:
-    results = site_search(tab, "angry customer")
-    assert "situations/upset-customer/" in results[:3], results[:5]
-    tab.page.click(".md-search-result__item > a[href*='situations/upset-customer/']")
-    tab.page.wait_for_url(re.compile(r"/kb/situations/upset-customer/"))
-    phrases = tab.page.locator(".tipkb-phrase-text")
-    assert phrases.count() > 0 and phrases.first.is_visible()
-    first = tab.page.locator(".tipkb-copy").first
-    assert first.get_attribute("aria-label") == f"Copy phrase: {phrases.first.inner_text()}"
-    first.click()
-    assert tab.page.evaluate("navigator.clipboard.readText()") == phrases.first.inner_text()
-    assert first.inner_text() == "Copied"
+def test_the_search_page_answers_a_named_situation_and_a_phrase_is_copied(tab: Tab) -> None:
+    query = "customer is yelling at me"
+    results = site_search(tab, query)
+    assert tab.page.get_attribute("#tipkb-results", "data-query") == query
+    card = tab.page.locator(".tipkb-answer")
+    assert card.locator("h2 a").inner_text() == "Upset customer"
+    assert card.locator("h2 a").get_attribute("href").endswith("/kb/situations/upset-customer/")
+    upset = {
+        t.slug
+        for t in load_content(ROOT / "tests" / "corpus").tips
+        if "upset-customer" in t.situations
+    }
+    assert set(site_browser.slugs(results)[:3]) & upset, results[:3]
+    assert all(r.startswith("tips/") for r in results)  # tips only: hubs come as the card
+    phrase = card.locator(".tipkb-phrase-text").first
+    card.locator(".tipkb-copy").first.click()
+    assert tab.page.evaluate("navigator.clipboard.readText()") == phrase.inner_text()
     assert tab.outside == []
+
+
+def test_the_header_box_and_the_slash_key_lead_to_the_search_page(tab: Tab) -> None:
+    tab.page.goto(urljoin(tab.base, "techniques/"))
+    tab.page.keyboard.press("/")
+    box = tab.page.locator(".tipkb-header-search__input")
+    assert box.evaluate("el => el === document.activeElement")
+    box.fill("angry caller wants a refund")
+    box.press("Enter")
+    tab.page.wait_for_selector("#tipkb-results[data-state=done]")
+    assert urlsplit(tab.page.url).path == "/kb/search/"
+    assert tab.page.locator(".tipkb-result").count() > 0
+    assert tab.page.input_value("#tipkb-query") == "angry caller wants a refund"
+
+
+def test_a_typo_gets_did_you_mean_and_nothing_found_gets_the_situations(tab: Tab) -> None:
+    results = site_search(tab, "custmer is yeling at me")
+    suggestion = tab.page.locator(".tipkb-suggest a")
+    assert suggestion.inner_text() == "customer is yelling at me", suggestion.inner_text()
+    assert results
+    site_search(tab, "zzqx qqzv")
+    assert "No tips match" in tab.page.inner_text("#tipkb-results")
+    assert tab.page.locator(".tipkb-situation-list a").count() > 3
+    site_search(tab, "the and of")  # only stop words: what to type, and the situations
+    assert tab.page.locator(".tipkb-situation-list a").count() > 3
+
+
+def test_filters_narrow_the_results_and_show_counts(tab: Tab) -> None:
+    everything = site_search(tab, "angry customer")
+    facet = tab.page.locator(".tipkb-facet a.tipkb-chip--technique").first
+    label, count = re.fullmatch(r"(.+) \((\d+)\)", facet.inner_text()).groups()
+    facet.click()
+    tab.page.wait_for_selector("#tipkb-results[data-state=done]")
+    narrowed = site_browser.slugs(
+        tab.page.eval_on_selector_all(
+            ".tipkb-result__title a", "links => links.map(a => new URL(a.href).pathname.slice(4))"
+        )
+    )
+    assert 0 < len(narrowed) <= min(int(count), 10) and len(narrowed) <= len(everything)
+    assert "technique=" in tab.page.url
+    assert tab.page.locator(".tipkb-chip--on").inner_text().startswith(f"✓ {label}")
 
 
 def test_copy_works_from_the_keyboard_and_without_the_clipboard_api(tab: Tab) -> None:
@@ -241,7 +269,7 @@ def test_axe_finds_no_serious_violation(
     tab = open_tab(browser, site_url, width=width)
     try:
         if path == "search results":
-            site_search(tab, "angry customer")
+            site_search(tab, "angry customer")  # the answer card, filters and results
         else:
             tab.page.goto(urljoin(site_url, path))
         assert serious_violations(tab.page) == []
@@ -296,6 +324,20 @@ def test_zensical_tip_page_says_what_to_say_first_and_copies_it(
         assert box is not None and box["y"] + box["height"] <= 844, box
         tab.page.locator(".tipkb-copy").first.click()
         assert tab.page.evaluate("navigator.clipboard.readText()") == phrase.inner_text()
+        assert tab.outside == []
+    finally:
+        tab.page.context.close()
+
+
+def test_zensical_site_searches_the_same_way(browser: sync_api.Browser, zensical_url: str) -> None:
+    tab = open_tab(browser, zensical_url, width=390)
+    try:
+        results = site_search(tab, "customer is yelling at me")
+        assert tab.page.locator(".tipkb-answer h2 a").inner_text() == "Upset customer"
+        assert results and all(r.startswith("tips/") for r in results)
+        tab.page.locator(".tipkb-result__title a").first.click()
+        tab.page.wait_for_load_state()
+        assert urlsplit(tab.page.url).path == f"/kb/{results[0]}"
         assert tab.outside == []
     finally:
         tab.page.context.close()
