@@ -18,6 +18,7 @@
   var ROOT = new URL("../", document.currentScript.src); // this file is assets/…
   var WORD = /[\p{L}\p{N}_]+/gu;
   var SHOWN = 10; // results per "Show more"
+  var FACET_POOL = 30; // results the filter counts are taken over
   var MAX_QUERY = 200; // characters, as `tipkb search` caps a query
   var MAX_WORDS = 12;
   // A query that names a situation ranks its tips up by this share of the best score
@@ -189,14 +190,14 @@
   /* Search each word (a word the tips lack: its correction instead); add the scores.
    * (Pagefind matches an unknown word loosely, to words it begins or shares a start
    * with, so its results for a typo are no sign that the word is known.) */
-  function searchWords(pf, words) {
+  function searchWords(pf, words, filters) {
     var corrected = {};
     var runs = words.map(function (word) {
       return correction(word).then(function (better) {
         if (better) {
           corrected[word] = better;
         }
-        return pf.search(better || word);
+        return pf.search(better || word, { filters: filters });
       });
     });
     return Promise.all(runs).then(function (searches) {
@@ -228,21 +229,12 @@
     ranked.sort(function (a, b) { return b.score - a.score || (a.result.id < b.result.id ? -1 : 1); });
   }
 
-  /* For each filter value, the ids of its pages (a filter-only search per value). */
-  function filterPages(pf) {
-    return pf.filters().then(function (all) {
-      var jobs = [];
-      var sets = { situation: {}, technique: {} };
-      Object.keys(sets).forEach(function (kind) {
-        Object.keys(all[kind] || {}).forEach(function (value) {
-          var filters = {};
-          filters[kind] = value;
-          jobs.push(pf.search(null, { filters: filters }).then(function (found) {
-            sets[kind][value] = new Set(found.results.map(function (r) { return r.id; }));
-          }));
-        });
-      });
-      return Promise.all(jobs).then(function () { return sets; });
+  /* The ids of the pages found by `words` that have a filter value. */
+  function pagesWith(pf, words, kind, value) {
+    var filters = {};
+    filters[kind] = value;
+    return searchWords(pf, words, filters).then(function (found) {
+      return new Set(found.ranked.map(function (page) { return page.result.id; }));
     });
   }
 
@@ -361,28 +353,27 @@
     return item;
   }
 
-  function facetGroup(kind, title, sets, pages, query, chosen) {
-    var counts = Object.keys(sets[kind]).map(function (value) {
-      var n = 0;
-      pages.forEach(function (page) {
-        if (sets[kind][value].has(page.result.id)) {
-          n++;
-        }
+  /* Filter chips with how many of the best results have each value. */
+  function facetGroup(kind, title, pool, query, chosen) {
+    var counts = {};
+    pool.forEach(function (data) {
+      ((data.filters && data.filters[kind]) || []).forEach(function (value) {
+        counts[value] = (counts[value] || 0) + 1;
       });
-      return { value: value, n: n };
-    }).filter(function (c) { return c.n > 0 || chosen[kind] === c.value; });
-    if (!counts.length) {
+    });
+    var values = Object.keys(counts);
+    if (!values.length) {
       return null;
     }
-    counts.sort(function (a, b) { return b.n - a.n || (a.value < b.value ? -1 : 1); });
+    values.sort(function (a, b) { return counts[b] - counts[a] || (a < b ? -1 : 1); });
     var group = el("div", "tipkb-facet");
     group.appendChild(el("p", "tipkb-facet__title", title));
     var row = el("p", "tipkb-chips");
-    counts.forEach(function (c) {
-      var on = chosen[kind] === c.value;
+    values.forEach(function (value) {
+      var on = chosen[kind] === value;
       var next = Object.assign({}, chosen);
-      next[kind] = on ? null : c.value;
-      var chip = link((on ? "✓ " : "") + c.value + " (" + c.n + ")", searchHref(query, next),
+      next[kind] = on ? null : value;
+      var chip = link((on ? "✓ " : "") + value + " (" + counts[value] + ")", searchHref(query, next),
         "tipkb-chip tipkb-chip--" + kind + (on ? " tipkb-chip--on" : ""));
       if (on) {
         chip.setAttribute("aria-current", "true");
@@ -432,57 +423,73 @@
       out.appendChild(situationsList(answers.situations));
       return Promise.resolve(finish("done"));
     }
-    return Promise.all([searchWords(pf, words), filterPages(pf)]).then(function (found) {
-      var searched = found[0];
-      var sets = found[1];
-      var corrected = searched.corrected;
-      var fixedAll = all.map(function (w) { return corrected[w] || w; });
-      var fixedWords = words.map(function (w) { return corrected[w] || w; });
+    var filters = {};
+    Object.keys(chosen).forEach(function (kind) {
+      if (chosen[kind]) {
+        filters[kind] = chosen[kind];
+      }
+    });
+    return searchWords(pf, words, filters).then(function (searched) {
+      var used = words.map(function (w) { return searched.corrected[w] || w; });
+      var fixedAll = all.map(function (w) { return searched.corrected[w] || w; });
       var situation = namedSituation(fixedAll, answers.situations);
-      if (situation && NAMED_BOOST) {
-        boost(searched.ranked, sets.situation[situation.label]);
+      if (!situation || !NAMED_BOOST) {
+        return show(query, chosen, answers, fixedAll, used, searched, situation);
       }
-      var pages = searched.ranked.filter(function (page) {
-        return Object.keys(chosen).every(function (kind) {
-          return !chosen[kind] || (sets[kind][chosen[kind]] || new Set()).has(page.result.id);
-        });
+      return pagesWith(pf, used, "situation", situation.label).then(function (named) {
+        boost(searched.ranked, named);
+        return show(query, chosen, answers, fixedAll, used, searched, situation);
       });
-      var urls = {};
-      answers.situations.forEach(function (s) { urls[s.label] = s.url; });
+    });
+  }
 
-      if (Object.keys(corrected).length) {
-        var fixedQuery = fixedAll.join(" ");
-        var suggest = el("p", "tipkb-suggest", "Did you mean ");
-        suggest.appendChild(link(fixedQuery, searchHref(fixedQuery, chosen)));
-        suggest.appendChild(document.createTextNode("? The results include it."));
-        out.appendChild(suggest);
-      }
-      if (situation) {
-        out.appendChild(answerCard(situation));
-      }
-      if (!pages.length) {
-        out.appendChild(status("No tips match “" + query + "”. Try other words, or pick what you are dealing with:"));
-        out.appendChild(situationsList(answers.situations));
-        return finish("done");
-      }
-      var count = pages.length === 1 ? "1 tip" : pages.length + " tips";
-      out.appendChild(status(count + " for “" + query + "”, best first"));
-      var facets = el("div", "tipkb-facets");
+  function show(query, chosen, answers, fixedAll, words, searched, situation) {
+    var pages = searched.ranked;
+    var urls = {};
+    answers.situations.forEach(function (s) { urls[s.label] = s.url; });
+    if (Object.keys(searched.corrected).length) {
+      var fixedQuery = fixedAll.join(" ");
+      var suggest = el("p", "tipkb-suggest", "Did you mean ");
+      suggest.appendChild(link(fixedQuery, searchHref(fixedQuery, chosen)));
+      suggest.appendChild(document.createTextNode("? The results include it."));
+      out.appendChild(suggest);
+    }
+    if (situation) {
+      out.appendChild(answerCard(situation));
+    }
+    if (!pages.length) {
+      out.appendChild(status("No tips match “" + query + "”. Try other words, or pick what you are dealing with:"));
+      out.appendChild(situationsList(answers.situations));
+      return finish("done");
+    }
+    var count = pages.length === 1 ? "1 tip" : pages.length + " tips";
+    out.appendChild(status(count + " for “" + query + "”, best first"));
+    var list = el("ol", "tipkb-result-list");
+    out.appendChild(list);
+    return showMore(list, pages, words, urls, 0).then(function (next) {
+      addMoreButton(list, pages, words, urls, next);
+      return facets(list, pages, query, chosen);
+    }).then(function () { finish("done"); });
+  }
+
+  /* The filters, counted over the best FACET_POOL results (their data is fetched for it:
+   * counting over every result would fetch every result). */
+  function facets(list, pages, query, chosen) {
+    var pool = pages.slice(0, FACET_POOL);
+    return Promise.all(pool.map(function (p) { return p.result.data(); })).then(function (data) {
+      var box = el("details", "tipkb-facets");
+      box.open = Boolean(chosen.situation || chosen.technique);
+      var among = pages.length > pool.length ? " (counts among the best " + pool.length + ")" : "";
+      box.appendChild(el("summary", "", "Narrow down by situation or technique" + among));
       [["situation", "Situations"], ["technique", "Techniques"]].forEach(function (f) {
-        var group = facetGroup(f[0], f[1], sets, searched.ranked, query, chosen);
+        var group = facetGroup(f[0], f[1], data, query, chosen);
         if (group) {
-          facets.appendChild(group);
+          box.appendChild(group);
         }
       });
-      var list = el("ol", "tipkb-result-list");
-      out.appendChild(list);
-      if (facets.childNodes.length) {
-        out.appendChild(facets);
+      if (box.childNodes.length > 1) {
+        out.insertBefore(box, list);
       }
-      return showMore(list, pages, fixedWords, urls, 0).then(function (next) {
-        addMoreButton(list, pages, fixedWords, urls, next);
-        finish("done");
-      });
     });
   }
 
