@@ -187,7 +187,9 @@
     return pagefind;
   }
 
-  /* Search each word (a word the tips lack: its correction instead); add the scores.
+  /* Search each word (a word the tips lack: its correction instead); add the scores,
+   * each on a log scale, so that a page matching more of the words beats one matching
+   * one word strongly (tuned on the tuning half of tests/labels/staff_queries.yml).
    * (Pagefind matches an unknown word loosely, to words it begins or shares a start
    * with, so its results for a typo are no sign that the word is known.) */
   function searchWords(pf, words, filters) {
@@ -205,7 +207,7 @@
       searches.forEach(function (found) {
         found.results.forEach(function (result) {
           var page = pages[result.id] || (pages[result.id] = { result: result, score: 0, words: 0 });
-          page.score += result.score;
+          page.score += Math.log(1 + result.score); // each word with diminishing returns
           page.words += 1;
         });
       });
