@@ -42,8 +42,17 @@ BUILD_DIR = click.option(
 class _Echo(logging.Handler):
     """Log records → lines: warnings and errors to stderr, the rest to stdout."""
 
+    to_stderr_from = logging.WARNING
+
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(self.format(record), err=record.levelno >= logging.WARNING)
+        click.echo(self.format(record), err=record.levelno >= self.to_stderr_from)
+
+
+def _logs_to_stderr() -> None:
+    """Every log line to stderr: stdout holds only what a script reads (JSON, results)."""
+    for handler in logging.getLogger("generator").handlers:
+        if isinstance(handler, _Echo):
+            handler.to_stderr_from = logging.NOTSET
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -356,6 +365,7 @@ def search(
 
     from generator.build import search_tips
 
+    _logs_to_stderr()  # "rebuilding the index" must not end up in a script's JSON
     results = search_tips(
         content,
         query,

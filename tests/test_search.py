@@ -9,14 +9,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
+import os
 import random
 import re
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from whoosh import fields
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 
 from generator.build import evaluate_search, search_tips
 from generator.cli import cli
@@ -24,11 +30,12 @@ from generator.content.load import load_content
 from generator.content.tipfile import dump_tip
 from generator.errors import BuildError, ContentError, InputError, QueryError
 from generator.model import Phrase, Taxonomy, Term, Tip, slugify
+from generator.search import integrity
 from generator.search.evaluation import (
     load_queries,
     score_rankings,
 )
-from generator.search.index import CONTENTS, OPEN, plan_index, update_index
+from generator.search.index import CONTENTS, INDEX_NAME, OPEN, plan_index, update_index
 from generator.search.query import search
 from generator.search.related import Signatures, related_tips
 from generator.search.snippets import MARK, plain_text
@@ -341,6 +348,110 @@ def test_a_search_sees_an_update_made_after_it_opened_the_index(index_dir: Path)
     assert slugs(index_dir, "giraffe") == []
     update_index([*TIPS, tip("The Giraffe", "A giraffe at the counter.")], TAXONOMY, index_dir)
     assert slugs(index_dir, "giraffe") == ["the-giraffe"]
+
+
+# --- an index this machine did not write, or cannot read --------------------
+
+
+class _RunsCode(fields.Schema):
+    """A schema whose pickle, when loaded, makes a folder: what a planted index could do."""
+
+    def __init__(self, marker: Path) -> None:
+        super().__init__()
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.mkdir, (str(self.marker),))
+
+
+def plant_toc(folder: Path, marker: Path) -> None:
+    """A table of contents newer than the index's, whose schema pickle runs code."""
+    whoosh_index.TOC(_RunsCode(marker), [], 99).write(FileStorage(str(folder)), INDEX_NAME)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # whoosh's file
+def test_the_planted_file_would_run_code_in_whoosh(tmp_path: Path) -> None:
+    """The control for the test below: whoosh itself does unpickle it."""
+    update_index(TIPS, TAXONOMY, tmp_path / "index")
+    plant_toc(tmp_path / "index", tmp_path / "code-ran")
+    with pytest.raises(Exception):  # noqa: B017 (the payload returns no schema)
+        whoosh_index.open_dir(tmp_path / "index", indexname=INDEX_NAME)
+    assert (tmp_path / "code-ran").is_dir()
+
+
+@pytest.mark.parametrize("signed", ["never", "by another machine", "before the file came"])
+def test_an_index_file_this_machine_did_not_sign_is_never_unpickled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, signed: str
+) -> None:
+    folder, marker = tmp_path / "index", tmp_path / "code-ran"
+    update_index(TIPS, TAXONOMY, folder)
+    plant_toc(folder, marker)
+    if signed == "never":
+        (folder / integrity.SIGNED).unlink()
+    elif signed == "by another machine":
+        with monkeypatch.context() as m:
+            m.setattr(integrity, "_key", lambda: b"another machine's key")
+            integrity.seal(folder, INDEX_NAME)
+    with pytest.raises(BuildError, match="no search index written on this machine here"):
+        search(folder, "thank", TAXONOMY)
+    with caplog.at_level(logging.INFO, logger="generator"):
+        stats = update_index(TIPS, TAXONOMY, folder)
+    assert "was not written on this machine; rebuilding it" in caplog.text
+    assert not marker.exists()
+    assert stats.added == len(TIPS)
+    assert slugs(folder, "thank") == ["thank-the-caller"]
+
+
+def test_a_truncated_index_is_rebuilt(tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    update_index(TIPS, TAXONOMY, folder)
+    (segment,) = folder.glob("*.seg")
+    segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
+    assert update_index(TIPS, TAXONOMY, folder).added == len(TIPS)
+    assert slugs(folder, "thank") == ["thank-the-caller"]
+    assert update_index(TIPS, TAXONOMY, folder).unchanged == len(TIPS)
+
+
+class _Gone(fields.TEXT):
+    """A field class of an older version of the code, deleted since."""
+
+
+@pytest.mark.parametrize("damage", ["schema class gone", "table of contents cut short"])
+def test_an_index_this_machine_wrote_but_cannot_read_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    folder = tmp_path / "index"
+    if damage == "schema class gone":  # the traceback of an old build folder
+        folder.mkdir()
+        whoosh_index.create_in(folder, fields.Schema(text=_Gone()), indexname=INDEX_NAME)
+        monkeypatch.delattr(sys.modules[__name__], "_Gone")
+    else:
+        update_index(TIPS, TAXONOMY, folder)
+        (toc,) = folder.glob("*.toc")
+        toc.write_bytes(toc.read_bytes()[:40])
+        (folder / CONTENTS).write_text("an older version's record", encoding="ascii")
+    integrity.seal(folder, INDEX_NAME)
+    with pytest.raises(BuildError, match="cannot read the search index"):
+        search(folder, "thank", TAXONOMY)
+    with caplog.at_level(logging.INFO, logger="generator"):
+        assert update_index(TIPS, TAXONOMY, folder).added == len(TIPS)
+    assert "unreadable" in caplog.text and "rebuilding it" in caplog.text
+    assert slugs(folder, "thank") == ["thank-the-caller"]
+
+
+def test_cli_search_rebuilds_an_index_left_by_another_version(
+    content: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "build" / "index"
+    index.mkdir(parents=True)
+    whoosh_index.create_in(index, fields.Schema(slug=fields.ID()), indexname=INDEX_NAME)
+    (index / CONTENTS).write_text("a record of an older version", encoding="ascii")
+    result = CliRunner().invoke(
+        cli, ["search", "yelling", "--content", str(content), "--build-dir", str(index.parent)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "rebuilding it" in result.stderr
+    assert result.stdout.startswith("1. A Sincere Apology")
 
 
 # --- related tips ------------------------------------------------------------
