@@ -34,9 +34,10 @@ format: $(STAMP)
 	$(BIN)/ruff format generator tests benchmarks
 	$(BIN)/ruff check --fix generator tests benchmarks
 
-eval: $(STAMP)  ## tagging and search quality against the labelled sets
+eval: $(STAMP)  ## tagging and search quality against the labelled sets (tune and held-out apart)
 	$(BIN)/tipkb eval tags --links tests/labels/phrase_situations.yml
-	$(BIN)/tipkb eval search
+	$(BIN)/tipkb eval search --queries tests/labels/queries.yml
+	$(BIN)/tipkb eval search --queries tests/labels/staff_queries.yml
 
 golden: $(STAMP)  ## regenerate golden files (shows the diff; asks before overwriting)
 	$(BIN)/python -m tests.golden

@@ -433,8 +433,10 @@ def eval_tags(ctx: click.Context, content: Path, labels: Path, links: Path | Non
 def eval_search(ctx: click.Context, content: Path, queries: Path) -> None:
     """hit@3 and MRR@10 of `tipkb search` on staff queries labelled with their tips.
 
-    Lists the queries whose tip is not in the first three; exits 1 when hit@3
-    is below its target.
+    One line per split of the queries (tune, held-out; "all" for queries without
+    a split). Lists the tune queries whose tip is not in the first three (held-out
+    misses are only counted: tune on the tune half only); exits 1 when hit@3 of the
+    held-out half (else of all) is below its target.
     """
     from generator.build import evaluate_search
 

@@ -32,7 +32,11 @@ from generator.errors import BuildError, ContentError, InputError, QueryError
 from generator.model import Phrase, Taxonomy, Term, Tip, slugify
 from generator.search import integrity
 from generator.search.evaluation import (
+    Scores,
+    SearchEvaluation,
+    evaluate,
     load_queries,
+    run_queries,
     score_rankings,
 )
 from generator.search.index import CONTENTS, INDEX_NAME, OPEN, plan_index, update_index
@@ -656,7 +660,7 @@ def test_cli_eval_search_prints_the_figures(content: Path, tmp_path: Path) -> No
         encoding="utf-8",
     )
     code, out = run("eval", "search", "--content", str(content), "--queries", str(queries))
-    assert "hit@3 1.00  MRR@10 1.00  (2 queries)" in out
+    assert "terminal all       hit@3 1.00  MRR@10 1.00  (2 queries)" in out
     assert code == 0, out
     queries.write_text(
         "queries:\n  - query: zebra\n    relevant: [handle-the-screamer]\n", encoding="utf-8"
@@ -664,6 +668,65 @@ def test_cli_eval_search_prints_the_figures(content: Path, tmp_path: Path) -> No
     code, out = run("eval", "search", "--content", str(content), "--queries", str(queries))
     assert "“zebra”: not in the first 10" in out
     assert code == 1
+
+
+SPLIT_QUERIES = """\
+queries:
+  - query: angry caller
+    relevant: [a]
+    split: tune
+  - query: refund late
+    relevant: [b]
+    situation: bad-news
+    split: tune
+  - query: on hold forever
+    relevant: [c]
+    split: held-out
+  - query: said sorry twice
+    relevant: [d]
+    split: held-out
+  - query: no split here
+    relevant: [a]
+"""
+
+RANKED = {
+    "angry caller": ["a"],  # rank 1
+    "refund late": ["x", "y", "z", "b"],  # rank 4: a tune miss
+    "on hold forever": ["x", "c"],  # rank 2
+    "said sorry twice": [],  # a held-out miss
+    "no split here": ["x", "x", "a"],  # rank 3
+}
+
+
+def test_queries_are_scored_per_split(tmp_path: Path) -> None:
+    path = tmp_path / "labels.yml"
+    path.write_text(SPLIT_QUERIES, encoding="utf-8")
+    queries = load_queries(path)
+    assert [(q.split, q.situation) for q in queries[:2]] == [("tune", None), ("tune", "bad-news")]
+    scores = evaluate(queries, lambda text: RANKED[text])
+    assert list(scores) == ["tune", "held-out", "all"]
+    assert scores["tune"] == Scores(2, 0.5, pytest.approx((1 + 1 / 4) / 2))
+    assert scores["held-out"] == Scores(2, 0.5, pytest.approx(1 / 4))
+    assert scores["all"] == Scores(1, 1.0, pytest.approx(1 / 3))
+
+
+def test_the_report_lists_tune_misses_and_only_counts_held_out_ones(tmp_path: Path) -> None:
+    path = tmp_path / "labels.yml"
+    path.write_text(SPLIT_QUERIES, encoding="utf-8")
+    report = SearchEvaluation(
+        path, run_queries(load_queries(path), lambda text: RANKED[text])
+    ).report()
+    assert "tune: “refund late”: rank 4; got x, y, z" in report
+    assert "said sorry twice" not in report
+    assert "terminal held-out  hit@3 0.50  MRR@10 0.25  (2 queries); 1 missed, not listed" in report
+    assert report.endswith("target held-out hit@3 ≥ 0.90  BELOW TARGET")
+
+
+def test_a_split_must_be_tune_or_held_out(tmp_path: Path) -> None:
+    path = tmp_path / "labels.yml"
+    path.write_text("queries:\n  - query: x\n    relevant: [a]\n    split: test\n", "utf-8")
+    with pytest.raises(ContentError, match=r"labels.yml:2: 'split:' is 'test'; use one of tune"):
+        load_queries(path)
 
 
 # --- the frozen corpus (tests/corpus/, a copy of the real tips) ---------------
