@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from generator.errors import ContentError, Problem, TipkbError, describe_os_error
+from generator.errors import ContentError, Problem, QueryError, TipkbError, describe_os_error
 
 CONTENT = click.option(
     "--content",
@@ -357,9 +357,11 @@ def search(
     Example: tipkb search "client says the other rep lied to them". Words are
     matched in any form ("screaming" finds "scream"), and a word naming a
     situation or technique, or one of its synonyms ("yelling"), ranks its tips
-    up. Lists each tip with a snippet and its matching phrases, then how many
-    matches each situation and technique has; suggests a spelling when nothing
-    matches.
+    up; a word no tip has is respelled ("cancle" → "cancel") and the corrected
+    query searched, saying so. Lists each tip with a snippet (matching words
+    highlighted on a terminal) and its matching phrases, then how many matches
+    each situation and technique has. A query without a word to search for
+    exits 2.
     """
     import json
 
@@ -376,8 +378,8 @@ def search(
     )
     if as_json:
         click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
-    else:
-        click.echo(results.to_text())
+    else:  # click.echo drops the styles unless stdout is a terminal
+        click.echo(results.to_text(mark=lambda word: click.style(word, bold=True, fg="yellow")))
 
 
 @cli.group(name="eval")
@@ -459,6 +461,9 @@ def main() -> None:
         warnings = len(err.problems) - errors
         click.echo(f"{errors} error(s), {warnings} warning(s): fix them and run again.", err=True)
         sys.exit(1)
+    except QueryError as err:  # what was typed cannot be searched: a usage error
+        click.echo(f"error: {err}", err=True)
+        sys.exit(2)
     except TipkbError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)

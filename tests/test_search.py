@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from whoosh import fields
@@ -25,7 +26,7 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 
 from generator.build import evaluate_search, search_tips
-from generator.cli import cli
+from generator.cli import cli, main
 from generator.content.load import load_content
 from generator.content.tipfile import dump_tip
 from generator.errors import BuildError, ContentError, InputError, QueryError
@@ -157,11 +158,29 @@ def test_a_long_question_still_finds_something(index_dir: Path) -> None:
     assert "explain-the-refund-timeline" in slugs(index_dir, query)
 
 
-def test_did_you_mean_when_nothing_matches(index_dir: Path) -> None:
-    results = search(index_dir, "refnd", TAXONOMY)
-    assert results.results == ()
-    assert results.suggestion == "refund"
-    assert search(index_dir, "refund", TAXONOMY).suggestion is None
+@pytest.mark.parametrize(
+    ("query", "searched", "note"),
+    [
+        ("refnd", "refund", "No tips match 'refnd'; showing results for 'refund'."),
+        ("refund timline", "refund timeline", "Showing results for 'refund timeline' instead of"),
+        ("refund", "refund", None),
+        ("kinder refunds", "kinder refunds", None),  # known in another form: kept as typed
+    ],
+)
+def test_words_no_tip_has_are_respelled_and_the_respelled_query_searched(
+    index_dir: Path, query: str, searched: str, note: str | None
+) -> None:
+    results = search(index_dir, query, TAXONOMY)
+    assert results.searched == searched
+    assert results.corrected == (searched if searched != query else None)
+    assert (results.note or "").startswith(note or "")
+    assert results.note is None or note is not None
+    assert results.slugs[0] in {"refund-stories", "explain-the-refund-timeline"}
+
+
+def test_a_query_no_respelling_helps_says_nothing_matches(index_dir: Path) -> None:
+    results = search(index_dir, "zzzqx", TAXONOMY)
+    assert (results.results, results.note) == ((), "No tips match 'zzzqx'.")
 
 
 @pytest.mark.parametrize(
@@ -222,7 +241,7 @@ def test_facets_count_the_matching_tips_per_term(index_dir: Path) -> None:
 
 def test_json_shape(index_dir: Path) -> None:
     data = search(index_dir, "refund", TAXONOMY, limit=1).to_json()
-    assert list(data) == ["query", "results", "facets", "suggestion"]
+    assert list(data) == ["query", "searched", "results", "facets"]
     assert list(data["results"][0]) == [
         "slug",
         "title",
@@ -591,14 +610,101 @@ def test_cli_search_json(content: Path, tmp_path: Path) -> None:
     assert code == 0, out
     data = json.loads(out)
     assert [r["slug"] for r in data["results"]] == ["explain-the-refund-timeline"]
-    assert data["suggestion"] is None
+    assert data["searched"] == "refund"
+
+
+@pytest.mark.parametrize(
+    ("option", "term", "expected"),
+    [
+        ("--situation", "upset-customer", ["a-sincere-apology", "handle-the-screamer"]),
+        ("--situation", "bad-news", ["explain-the-refund-timeline"]),
+    ],
+)
+def test_cli_search_filters_and_counts_facets(
+    content: Path, tmp_path: Path, option: str, term: str, expected: list[str]
+) -> None:
+    code, out = run(
+        "search", "customer", option, term, "--json", "--content", str(content),
+        "--build-dir", str(tmp_path / "idx"),
+    )  # fmt: skip
+    assert code == 0, out
+    data = json.loads(out)
+    assert sorted(r["slug"] for r in data["results"]) == expected
+    assert data["facets"]["situations"] == {term: len(expected)}
 
 
 def test_cli_search_says_when_nothing_matches(content: Path, tmp_path: Path) -> None:
     code, out = run(
-        "search", "refnd", "--content", str(content), "--build-dir", str(tmp_path / "idx")
+        "search", "zzzqx", "--content", str(content), "--build-dir", str(tmp_path / "idx")
     )
-    assert (code, out.strip()) == (0, "No tips match 'refnd'. Did you mean: refund")
+    assert (code, out.strip()) == (0, "No tips match 'zzzqx'.")
+
+
+def test_cli_search_runs_the_respelled_query_and_says_so(content: Path, tmp_path: Path) -> None:
+    build = ["--content", str(content), "--build-dir", str(tmp_path / "idx")]
+    code, out = run("search", "refnd", *build)
+    assert code == 0, out
+    assert out.startswith(
+        "No tips match 'refnd'; showing results for 'refund'.\n"
+        "1. Explain the Refund Timeline (2024-01-09)"
+    )
+    code, out = run("search", "refnd", "--json", *build)
+    data = json.loads(out)
+    assert (data["query"], data["searched"]) == ("refnd", "refund")
+    assert data["results"][0]["slug"] == "explain-the-refund-timeline"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "error: the query has no words; type what the customer said or did"),
+        ("what is the", "error: 'what is the' has only common words, which every tip has;"),
+    ],
+)
+def test_a_query_without_words_to_search_exits_2(
+    content: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    query: str,
+    message: str,
+) -> None:
+    argv = ["tipkb", "search", query, "--content", str(content), "--build-dir", str(tmp_path)]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    captured = capsys.readouterr()
+    assert exit_.value.code == 2
+    assert captured.err.startswith(message)
+    assert "Traceback" not in captured.err and captured.out == ""
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["piped", "terminal"])
+def test_matching_words_are_highlighted_on_a_terminal_only(
+    content: Path, tmp_path: Path, terminal: bool
+) -> None:
+    args = ["search", "screaming", "--content", str(content), "--build-dir", str(tmp_path)]
+    out = CliRunner().invoke(cli, args, color=terminal).output
+    assert "When a caller starts to" in out
+    assert ("\x1b[" in out) == terminal
+    assert MARK not in out
+    if terminal:
+        assert click.style("scream", bold=True, fg="yellow") in out
+
+
+def test_json_output_is_plain_even_on_a_terminal(content: Path, tmp_path: Path) -> None:
+    args = [
+        "search",
+        "screaming",
+        "--json",
+        "--content",
+        str(content),
+        "--build-dir",
+        str(tmp_path),
+    ]
+    out = CliRunner().invoke(cli, args, color=True).output
+    assert "\x1b[" not in out and MARK not in out
+    assert "scream" in json.loads(out)["results"][0]["snippet"]
 
 
 def test_search_content_rejects_an_unknown_situation_before_indexing(
