@@ -165,6 +165,7 @@ def test_a_long_question_still_finds_something(index_dir: Path) -> None:
         ("refund timline", "refund timeline", "Showing results for 'refund timeline' instead of"),
         ("refund", "refund", None),
         ("kinder refunds", "kinder refunds", None),  # known in another form: kept as typed
+        ("taller refund", "taller refund", None),  # English, though no tip has it: not "caller"
     ],
 )
 def test_words_no_tip_has_are_respelled_and_the_respelled_query_searched(

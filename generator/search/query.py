@@ -18,8 +18,11 @@ import heapq
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from spellchecker import SpellChecker
 
 from generator.content.taxonomy import did_you_mean
 from generator.errors import InputError, QueryError
@@ -410,14 +413,23 @@ def _corrected(view: _View, text: str, parsed: _Parsed, taxonomy: Taxonomy) -> s
 
 
 def _known(view: _View, word: str, parsed: _Parsed, known: set[str]) -> bool:
-    """Whether a tip or the taxonomy has the word, in some form."""
+    """Whether a tip or the taxonomy has the word in some form, or it is English: a real
+    word no tip uses ("leaving") is no typo of one they do ("leading")."""
     indexed = _stem(word)
     return (
         indexed in known
         or bool(parsed.naming(indexed))
         or view.has(indexed)
-        or (_known_form(view, indexed, parsed) != indexed)
+        or _known_form(view, indexed, parsed) != indexed
+        or word in _english()
     )
+
+
+@cache
+def _english() -> SpellChecker:
+    """English words, loaded when first needed (half a second): only a query with a
+    word no tip has asks."""
+    return SpellChecker(language="en", distance=1)
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
