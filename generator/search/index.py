@@ -210,10 +210,12 @@ def _open_or_create(index_dir: Path) -> index.Index:
             log.info("search index %s was not written on this machine; rebuilding it", index_dir)
         integrity.wipe(index_dir, INDEX_NAME, CONTENTS)
         ix = index.create_in(index_dir, _schema(), indexname=INDEX_NAME)
-        integrity.seal(index_dir, INDEX_NAME)  # empty, and ours: the writer may open it again
-        return ix
     except OSError as err:
         raise BuildError(f"{index_dir}: cannot open the search index: {err}") from err
+    # Empty, and ours: the writer may open it again. A full disk here is the index
+    # stage's error, with its path, as for the index's other files.
+    integrity.seal(index_dir, INDEX_NAME)
+    return ix
 
 
 def _readable(index_dir: Path) -> index.Index | None:
