@@ -7,11 +7,11 @@ signed list, byte for byte. Without a key of the machine, a key made for this pr
 signs instead: the index is then trusted by the process that wrote it only, and every
 other run rebuilds it.
 
-The check reads every byte of the index (about 35 ms for 10,000 tips), so a folder found
-unchanged since this process last checked it (the same names, sizes, inodes and change
-times, none changed too recently to tell) is not read again. What is checked is the files
-left in the folder: a process rewriting them between the check and whoosh's read is not
-in the threat: whoever can write in the folder while tipkb runs could change its code.
+The check reads every byte of the index (40 MB, about 40 ms, at 10,000 tips), so a folder
+found unchanged since this process last checked it (the same names, sizes, inodes and
+change times, none changed too recently to tell) is not read again. What is checked is the
+files left in the folder: a process rewriting them between the check and whoosh's read is
+not in the threat: whoever can write in the folder while tipkb runs could change its code.
 """
 
 from __future__ import annotations
