@@ -34,10 +34,12 @@ format: $(STAMP)
 	$(BIN)/ruff format generator tests benchmarks
 	$(BIN)/ruff check --fix generator tests benchmarks
 
-eval: $(STAMP)  ## tagging and search quality against the labelled sets (all run; fails if any misses its target)
+eval: $(STAMP)  ## tagging and search quality against the labelled sets (tune and held-out apart)
+	@# Every figure is printed, then the target fails if any was below its target.
 	@status=0; \
 	$(BIN)/tipkb eval tags --links tests/labels/phrase_situations.yml || status=1; \
-	$(BIN)/tipkb eval search || status=1; \
+	$(BIN)/tipkb eval search --queries tests/labels/queries.yml || status=1; \
+	$(BIN)/tipkb eval search --queries tests/labels/staff_queries.yml || status=1; \
 	$(BIN)/python -m benchmarks.site_search --queries tests/labels/staff_queries.yml || status=1; \
 	exit $$status
 

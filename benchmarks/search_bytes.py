@@ -35,8 +35,9 @@ def fetched(site: Path, query: str = QUERY) -> dict[str, Any]:
         sizes: dict[str, int] = {}
 
         def count(response: Any) -> None:
-            sizes[response.url] = response.request.sizes()["responseBodySize"] + (
-                response.request.sizes()["responseHeadersSize"]
+            sizes[response.url] = (
+                response.request.sizes()["responseBodySize"]
+                + (response.request.sizes()["responseHeadersSize"])
             )
 
         page.on("requestfinished", lambda request: count(request.response()))

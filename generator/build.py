@@ -42,8 +42,8 @@ from generator.importing import write as importing
 from generator.importing.write import ImportReport
 from generator.model import Content, Tip
 from generator.search import evaluation as search_evaluation
-from generator.search.evaluation import SearchEvaluation
-from generator.search.index import IndexPlan, IndexWrite, plan_index, update_index
+from generator.search.evaluation import MRR_AT, SearchEvaluation
+from generator.search.index import OPEN, IndexPlan, IndexWrite, plan_index, update_index
 from generator.search.query import SearchResults, check_filters, check_query, search
 from generator.search.related import related_tips
 from generator.site import outdir
@@ -478,7 +478,19 @@ def import_pages(pages: Sequence[Path], content_dir: Path, *, force: bool = Fals
 
 
 def evaluate_search(content_dir: Path, queries: Path) -> SearchEvaluation:
-    """`tipkb eval search`: hit@3 and MRR@10 of the terminal search on labelled queries."""
+    """`tipkb eval search`: hit@3 and MRR@10 of the terminal search on labelled queries,
+    per split, on a fresh index of the content's tips tagged afresh (not the build's)."""
     content = load_content(content_dir)
     tips = visible_tips(tuple(tag_tip(t, content.taxonomy) for t in content.tips), clock.today())
-    return search_evaluation.evaluate(tips, content.taxonomy, queries)
+    labelled = search_evaluation.load_queries(queries, {t.slug for t in tips})
+    with tempfile.TemporaryDirectory(prefix="tipkb-eval-") as tmp:
+        index_dir = Path(tmp)
+        update_index(tips, content.taxonomy, index_dir)
+        try:
+            outcomes = search_evaluation.run_queries(
+                labelled,
+                lambda text: search(index_dir, text, content.taxonomy, limit=MRR_AT).slugs,
+            )
+        finally:
+            OPEN.close(index_dir)
+    return SearchEvaluation(queries, outcomes)

@@ -80,16 +80,17 @@ def signing_key() -> bytes | None:
         return None
 
 
-def sign(data: bytes) -> bytes | None:
-    key = signing_key()
+def sign(data: bytes, key: bytes | None = None) -> bytes | None:
+    """The data with its MAC under `key` (default: the machine's), or None without a key."""
+    key = key or signing_key()
     if key is None:
         return None
     return _SIGNED + hmac.digest(key, data, "sha256") + data
 
 
-def verified(signed: bytes) -> bytes | None:
-    """The signed data, if this machine signed it; None for anything else."""
-    key = signing_key()
+def verified(signed: bytes, key: bytes | None = None) -> bytes | None:
+    """The signed data, if this machine (or `key`) signed it; None for anything else."""
+    key = key or signing_key()
     head, mac = len(_SIGNED), signed[len(_SIGNED) : len(_SIGNED) + _MAC_BYTES]
     if key is None or not signed.startswith(_SIGNED) or len(mac) != _MAC_BYTES:
         return None

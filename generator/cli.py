@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from generator.errors import ContentError, Problem, TipkbError, describe_os_error
+from generator.errors import ContentError, Problem, QueryError, TipkbError, describe_os_error
 
 CONTENT = click.option(
     "--content",
@@ -42,8 +42,17 @@ BUILD_DIR = click.option(
 class _Echo(logging.Handler):
     """Log records → lines: warnings and errors to stderr, the rest to stdout."""
 
+    to_stderr_from = logging.WARNING
+
     def emit(self, record: logging.LogRecord) -> None:
-        click.echo(self.format(record), err=record.levelno >= logging.WARNING)
+        click.echo(self.format(record), err=record.levelno >= self.to_stderr_from)
+
+
+def _logs_to_stderr() -> None:
+    """Every log line to stderr: stdout holds only what a script reads (JSON, results)."""
+    for handler in logging.getLogger("generator").handlers:
+        if isinstance(handler, _Echo):
+            handler.to_stderr_from = logging.NOTSET
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -348,14 +357,17 @@ def search(
     Example: tipkb search "client says the other rep lied to them". Words are
     matched in any form ("screaming" finds "scream"), and a word naming a
     situation or technique, or one of its synonyms ("yelling"), ranks its tips
-    up. Lists each tip with a snippet and its matching phrases, then how many
-    matches each situation and technique has; suggests a spelling when nothing
-    matches.
+    up; a word no tip has is respelled ("cancle" → "cancel") and the corrected
+    query searched, saying so. Lists each tip with a snippet (matching words
+    highlighted on a terminal) and its matching phrases, then how many matches
+    each situation and technique has. A query without a word to search for
+    exits 2.
     """
     import json
 
     from generator.build import search_tips
 
+    _logs_to_stderr()  # "rebuilding the index" must not end up in a script's JSON
     results = search_tips(
         content,
         query,
@@ -366,8 +378,8 @@ def search(
     )
     if as_json:
         click.echo(json.dumps(results.to_json(), ensure_ascii=False, indent=2))
-    else:
-        click.echo(results.to_text())
+    else:  # click.echo drops the styles unless stdout is a terminal
+        click.echo(results.to_text(mark=lambda word: click.style(word, bold=True, fg="yellow")))
 
 
 @cli.group(name="eval")
@@ -423,8 +435,10 @@ def eval_tags(ctx: click.Context, content: Path, labels: Path, links: Path | Non
 def eval_search(ctx: click.Context, content: Path, queries: Path) -> None:
     """hit@3 and MRR@10 of `tipkb search` on staff queries labelled with their tips.
 
-    Lists the queries whose tip is not in the first three; exits 1 when hit@3
-    is below its target.
+    One line per split of the queries (tune, held-out; "all" for queries without
+    a split). Lists the tune queries whose tip is not in the first three (held-out
+    misses are only counted: tune on the tune half only); exits 1 when hit@3 of the
+    held-out half (else of all) is below its target.
     """
     from generator.build import evaluate_search
 
@@ -447,6 +461,9 @@ def main() -> None:
         warnings = len(err.problems) - errors
         click.echo(f"{errors} error(s), {warnings} warning(s): fix them and run again.", err=True)
         sys.exit(1)
+    except QueryError as err:  # what was typed cannot be searched: a usage error
+        click.echo(f"error: {err}", err=True)
+        sys.exit(2)
     except TipkbError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)

@@ -340,7 +340,8 @@ def test_the_next_run_removes_what_a_killed_write_left(tmp_path: Path, command: 
         command = ["import", str(page)]
     result = tipkb(tmp_path, command[0], "--content", content, *command[1:])
     assert result.returncode == 0, result.stderr
-    assert f"removed {old}, left by an interrupted write" in result.stdout
+    logged = result.stderr if command[0] == "search" else result.stdout  # stdout: results
+    assert f"removed {old}, left by an interrupted write" in logged
     assert not old.exists()
     assert fresh.exists()  # perhaps another tipkb writing it right now
     assert own.exists()  # not named as our writes name their files

@@ -9,26 +9,38 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import logging
+import os
 import random
 import re
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
+from whoosh import fields
+from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 
 from generator.build import evaluate_search, search_tips
-from generator.cli import cli
+from generator.cli import cli, main
 from generator.content.load import load_content
 from generator.content.tipfile import dump_tip
 from generator.errors import BuildError, ContentError, InputError, QueryError
 from generator.model import Phrase, Taxonomy, Term, Tip, slugify
+from generator.search import integrity
 from generator.search.evaluation import (
+    Scores,
+    SearchEvaluation,
+    evaluate,
     load_queries,
+    run_queries,
     score_rankings,
 )
-from generator.search.index import CONTENTS, OPEN, plan_index, update_index
+from generator.search.index import CONTENTS, INDEX_NAME, OPEN, plan_index, update_index
 from generator.search.query import search
 from generator.search.related import Signatures, related_tips
 from generator.search.snippets import MARK, plain_text
@@ -146,11 +158,30 @@ def test_a_long_question_still_finds_something(index_dir: Path) -> None:
     assert "explain-the-refund-timeline" in slugs(index_dir, query)
 
 
-def test_did_you_mean_when_nothing_matches(index_dir: Path) -> None:
-    results = search(index_dir, "refnd", TAXONOMY)
-    assert results.results == ()
-    assert results.suggestion == "refund"
-    assert search(index_dir, "refund", TAXONOMY).suggestion is None
+@pytest.mark.parametrize(
+    ("query", "searched", "note"),
+    [
+        ("refnd", "refund", "No tips match 'refnd'; showing results for 'refund'."),
+        ("refund timline", "refund timeline", "Showing results for 'refund timeline' instead of"),
+        ("refund", "refund", None),
+        ("kinder refunds", "kinder refunds", None),  # known in another form: kept as typed
+        ("taller refund", "taller refund", None),  # English, though no tip has it: not "caller"
+    ],
+)
+def test_words_no_tip_has_are_respelled_and_the_respelled_query_searched(
+    index_dir: Path, query: str, searched: str, note: str | None
+) -> None:
+    results = search(index_dir, query, TAXONOMY)
+    assert results.searched == searched
+    assert results.corrected == (searched if searched != query else None)
+    assert (results.note or "").startswith(note or "")
+    assert results.note is None or note is not None
+    assert results.slugs[0] in {"refund-stories", "explain-the-refund-timeline"}
+
+
+def test_a_query_no_respelling_helps_says_nothing_matches(index_dir: Path) -> None:
+    results = search(index_dir, "zzzqx", TAXONOMY)
+    assert (results.results, results.note) == ((), "No tips match 'zzzqx'.")
 
 
 @pytest.mark.parametrize(
@@ -211,7 +242,7 @@ def test_facets_count_the_matching_tips_per_term(index_dir: Path) -> None:
 
 def test_json_shape(index_dir: Path) -> None:
     data = search(index_dir, "refund", TAXONOMY, limit=1).to_json()
-    assert list(data) == ["query", "results", "facets", "suggestion"]
+    assert list(data) == ["query", "searched", "results", "facets"]
     assert list(data["results"][0]) == [
         "slug",
         "title",
@@ -341,6 +372,110 @@ def test_a_search_sees_an_update_made_after_it_opened_the_index(index_dir: Path)
     assert slugs(index_dir, "giraffe") == []
     update_index([*TIPS, tip("The Giraffe", "A giraffe at the counter.")], TAXONOMY, index_dir)
     assert slugs(index_dir, "giraffe") == ["the-giraffe"]
+
+
+# --- an index this machine did not write, or cannot read --------------------
+
+
+class _RunsCode(fields.Schema):
+    """A schema whose pickle, when loaded, makes a folder: what a planted index could do."""
+
+    def __init__(self, marker: Path) -> None:
+        super().__init__()
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.mkdir, (str(self.marker),))
+
+
+def plant_toc(folder: Path, marker: Path) -> None:
+    """A table of contents newer than the index's, whose schema pickle runs code."""
+    whoosh_index.TOC(_RunsCode(marker), [], 99).write(FileStorage(str(folder)), INDEX_NAME)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # whoosh's file
+def test_the_planted_file_would_run_code_in_whoosh(tmp_path: Path) -> None:
+    """The control for the test below: whoosh itself does unpickle it."""
+    update_index(TIPS, TAXONOMY, tmp_path / "index")
+    plant_toc(tmp_path / "index", tmp_path / "code-ran")
+    with pytest.raises(Exception):  # noqa: B017 (the payload returns no schema)
+        whoosh_index.open_dir(tmp_path / "index", indexname=INDEX_NAME)
+    assert (tmp_path / "code-ran").is_dir()
+
+
+@pytest.mark.parametrize("signed", ["never", "by another machine", "before the file came"])
+def test_an_index_file_this_machine_did_not_sign_is_never_unpickled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, signed: str
+) -> None:
+    folder, marker = tmp_path / "index", tmp_path / "code-ran"
+    update_index(TIPS, TAXONOMY, folder)
+    plant_toc(folder, marker)
+    if signed == "never":
+        (folder / integrity.SIGNED).unlink()
+    elif signed == "by another machine":
+        with monkeypatch.context() as m:
+            m.setattr(integrity, "_key", lambda: b"another machine's key")
+            integrity.seal(folder, INDEX_NAME)
+    with pytest.raises(BuildError, match="no search index written on this machine here"):
+        search(folder, "thank", TAXONOMY)
+    with caplog.at_level(logging.INFO, logger="generator"):
+        stats = update_index(TIPS, TAXONOMY, folder)
+    assert "was not written on this machine; rebuilding it" in caplog.text
+    assert not marker.exists()
+    assert stats.added == len(TIPS)
+    assert slugs(folder, "thank") == ["thank-the-caller"]
+
+
+def test_a_truncated_index_is_rebuilt(tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    update_index(TIPS, TAXONOMY, folder)
+    (segment,) = folder.glob("*.seg")
+    segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
+    assert update_index(TIPS, TAXONOMY, folder).added == len(TIPS)
+    assert slugs(folder, "thank") == ["thank-the-caller"]
+    assert update_index(TIPS, TAXONOMY, folder).unchanged == len(TIPS)
+
+
+class _Gone(fields.TEXT):
+    """A field class of an older version of the code, deleted since."""
+
+
+@pytest.mark.parametrize("damage", ["schema class gone", "table of contents cut short"])
+def test_an_index_this_machine_wrote_but_cannot_read_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    folder = tmp_path / "index"
+    if damage == "schema class gone":  # the traceback of an old build folder
+        folder.mkdir()
+        whoosh_index.create_in(folder, fields.Schema(text=_Gone()), indexname=INDEX_NAME)
+        monkeypatch.delattr(sys.modules[__name__], "_Gone")
+    else:
+        update_index(TIPS, TAXONOMY, folder)
+        (toc,) = folder.glob("*.toc")
+        toc.write_bytes(toc.read_bytes()[:40])
+        (folder / CONTENTS).write_text("an older version's record", encoding="ascii")
+    integrity.seal(folder, INDEX_NAME)
+    with pytest.raises(BuildError, match="cannot read the search index"):
+        search(folder, "thank", TAXONOMY)
+    with caplog.at_level(logging.INFO, logger="generator"):
+        assert update_index(TIPS, TAXONOMY, folder).added == len(TIPS)
+    assert "unreadable" in caplog.text and "rebuilding it" in caplog.text
+    assert slugs(folder, "thank") == ["thank-the-caller"]
+
+
+def test_cli_search_rebuilds_an_index_left_by_another_version(
+    content: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "build" / "index"
+    index.mkdir(parents=True)
+    whoosh_index.create_in(index, fields.Schema(slug=fields.ID()), indexname=INDEX_NAME)
+    (index / CONTENTS).write_text("a record of an older version", encoding="ascii")
+    result = CliRunner().invoke(
+        cli, ["search", "yelling", "--content", str(content), "--build-dir", str(index.parent)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "rebuilding it" in result.stderr
+    assert result.stdout.startswith("1. A Sincere Apology")
 
 
 # --- related tips ------------------------------------------------------------
@@ -476,14 +611,101 @@ def test_cli_search_json(content: Path, tmp_path: Path) -> None:
     assert code == 0, out
     data = json.loads(out)
     assert [r["slug"] for r in data["results"]] == ["explain-the-refund-timeline"]
-    assert data["suggestion"] is None
+    assert data["searched"] == "refund"
+
+
+@pytest.mark.parametrize(
+    ("option", "term", "expected"),
+    [
+        ("--situation", "upset-customer", ["a-sincere-apology", "handle-the-screamer"]),
+        ("--situation", "bad-news", ["explain-the-refund-timeline"]),
+    ],
+)
+def test_cli_search_filters_and_counts_facets(
+    content: Path, tmp_path: Path, option: str, term: str, expected: list[str]
+) -> None:
+    code, out = run(
+        "search", "customer", option, term, "--json", "--content", str(content),
+        "--build-dir", str(tmp_path / "idx"),
+    )  # fmt: skip
+    assert code == 0, out
+    data = json.loads(out)
+    assert sorted(r["slug"] for r in data["results"]) == expected
+    assert data["facets"]["situations"] == {term: len(expected)}
 
 
 def test_cli_search_says_when_nothing_matches(content: Path, tmp_path: Path) -> None:
     code, out = run(
-        "search", "refnd", "--content", str(content), "--build-dir", str(tmp_path / "idx")
+        "search", "zzzqx", "--content", str(content), "--build-dir", str(tmp_path / "idx")
     )
-    assert (code, out.strip()) == (0, "No tips match 'refnd'. Did you mean: refund")
+    assert (code, out.strip()) == (0, "No tips match 'zzzqx'.")
+
+
+def test_cli_search_runs_the_respelled_query_and_says_so(content: Path, tmp_path: Path) -> None:
+    build = ["--content", str(content), "--build-dir", str(tmp_path / "idx")]
+    code, out = run("search", "refnd", *build)
+    assert code == 0, out
+    assert out.startswith(
+        "No tips match 'refnd'; showing results for 'refund'.\n"
+        "1. Explain the Refund Timeline (2024-01-09)"
+    )
+    code, out = run("search", "refnd", "--json", *build)
+    data = json.loads(out)
+    assert (data["query"], data["searched"]) == ("refnd", "refund")
+    assert data["results"][0]["slug"] == "explain-the-refund-timeline"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", "error: the query has no words; type what the customer said or did"),
+        ("what is the", "error: 'what is the' has only common words, which every tip has;"),
+    ],
+)
+def test_a_query_without_words_to_search_exits_2(
+    content: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    query: str,
+    message: str,
+) -> None:
+    argv = ["tipkb", "search", query, "--content", str(content), "--build-dir", str(tmp_path)]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    captured = capsys.readouterr()
+    assert exit_.value.code == 2
+    assert captured.err.startswith(message)
+    assert "Traceback" not in captured.err and captured.out == ""
+
+
+@pytest.mark.parametrize("terminal", [False, True], ids=["piped", "terminal"])
+def test_matching_words_are_highlighted_on_a_terminal_only(
+    content: Path, tmp_path: Path, terminal: bool
+) -> None:
+    args = ["search", "screaming", "--content", str(content), "--build-dir", str(tmp_path)]
+    out = CliRunner().invoke(cli, args, color=terminal).output
+    assert "When a caller starts to" in out
+    assert ("\x1b[" in out) == terminal
+    assert MARK not in out
+    if terminal:
+        assert click.style("scream", bold=True, fg="yellow") in out
+
+
+def test_json_output_is_plain_even_on_a_terminal(content: Path, tmp_path: Path) -> None:
+    args = [
+        "search",
+        "screaming",
+        "--json",
+        "--content",
+        str(content),
+        "--build-dir",
+        str(tmp_path),
+    ]
+    out = CliRunner().invoke(cli, args, color=True).output
+    assert "\x1b[" not in out and MARK not in out
+    assert "scream" in json.loads(out)["results"][0]["snippet"]
 
 
 def test_search_content_rejects_an_unknown_situation_before_indexing(
@@ -545,7 +767,7 @@ def test_cli_eval_search_prints_the_figures(content: Path, tmp_path: Path) -> No
         encoding="utf-8",
     )
     code, out = run("eval", "search", "--content", str(content), "--queries", str(queries))
-    assert "hit@3 1.00  MRR@10 1.00  (2 queries)" in out
+    assert "terminal all       hit@3 1.00  MRR@10 1.00  (2 queries)" in out
     assert code == 0, out
     queries.write_text(
         "queries:\n  - query: zebra\n    relevant: [handle-the-screamer]\n", encoding="utf-8"
@@ -553,6 +775,65 @@ def test_cli_eval_search_prints_the_figures(content: Path, tmp_path: Path) -> No
     code, out = run("eval", "search", "--content", str(content), "--queries", str(queries))
     assert "“zebra”: not in the first 10" in out
     assert code == 1
+
+
+SPLIT_QUERIES = """\
+queries:
+  - query: angry caller
+    relevant: [a]
+    split: tune
+  - query: refund late
+    relevant: [b]
+    situation: bad-news
+    split: tune
+  - query: on hold forever
+    relevant: [c]
+    split: held-out
+  - query: said sorry twice
+    relevant: [d]
+    split: held-out
+  - query: no split here
+    relevant: [a]
+"""
+
+RANKED = {
+    "angry caller": ["a"],  # rank 1
+    "refund late": ["x", "y", "z", "b"],  # rank 4: a tune miss
+    "on hold forever": ["x", "c"],  # rank 2
+    "said sorry twice": [],  # a held-out miss
+    "no split here": ["x", "x", "a"],  # rank 3
+}
+
+
+def test_queries_are_scored_per_split(tmp_path: Path) -> None:
+    path = tmp_path / "labels.yml"
+    path.write_text(SPLIT_QUERIES, encoding="utf-8")
+    queries = load_queries(path)
+    assert [(q.split, q.situation) for q in queries[:2]] == [("tune", None), ("tune", "bad-news")]
+    scores = evaluate(queries, lambda text: RANKED[text])
+    assert list(scores) == ["tune", "held-out", "all"]
+    assert scores["tune"] == Scores(2, 0.5, pytest.approx((1 + 1 / 4) / 2))
+    assert scores["held-out"] == Scores(2, 0.5, pytest.approx(1 / 4))
+    assert scores["all"] == Scores(1, 1.0, pytest.approx(1 / 3))
+
+
+def test_the_report_lists_tune_misses_and_only_counts_held_out_ones(tmp_path: Path) -> None:
+    path = tmp_path / "labels.yml"
+    path.write_text(SPLIT_QUERIES, encoding="utf-8")
+    report = SearchEvaluation(
+        path, run_queries(load_queries(path), lambda text: RANKED[text])
+    ).report()
+    assert "tune: “refund late”: rank 4; got x, y, z" in report
+    assert "said sorry twice" not in report
+    assert "terminal held-out  hit@3 0.50  MRR@10 0.25  (2 queries); 1 missed, not listed" in report
+    assert report.endswith("target held-out hit@3 ≥ 0.90  BELOW TARGET")
+
+
+def test_a_split_must_be_tune_or_held_out(tmp_path: Path) -> None:
+    path = tmp_path / "labels.yml"
+    path.write_text("queries:\n  - query: x\n    relevant: [a]\n    split: test\n", "utf-8")
+    with pytest.raises(ContentError, match=r"labels.yml:2: 'split:' is 'test'; use one of tune"):
+        load_queries(path)
 
 
 # --- the frozen corpus (tests/corpus/, a copy of the real tips) ---------------
@@ -593,6 +874,16 @@ def test_search_quality_meets_its_target_on_the_corpus() -> None:
     result = evaluate_search(CORPUS, LABELS / "queries.yml")
     assert len(result.outcomes) >= 30
     assert result.meets_target, result.report()
+
+
+def test_the_staff_queries_are_scored_half_by_half_on_the_corpus() -> None:
+    """Floors against regressions, below the held-out target of 0.9, which is not
+    reached: the tune queries still missed share no telling word with their tips, nor
+    with the names of the situations those tips are tagged with."""
+    scores = evaluate_search(CORPUS, LABELS / "staff_queries.yml").scores
+    assert [(name, s.queries) for name, s in scores.items()] == [("tune", 50), ("held-out", 49)]
+    assert scores["tune"].hit_at_3 >= 0.8
+    assert scores["held-out"].hit_at_3 >= 0.7
 
 
 def test_related_tips_for_the_committed_content(tmp_path: Path) -> None:

@@ -27,7 +27,9 @@ from generator.model import Taxonomy, Term
 WEIGHTS = {"title": 4.0, "phrases": 2.0, "summary": 2.0, "terms": 1.5, "body": 1.0}
 
 
-# Function words and staff-query filler: dropped from index and queries alike.
+# Function words and staff-query filler (contractions typed without the apostrophe,
+# "someone", "thing", "way"): dropped from index and queries alike. In a few dozen tips
+# such a word is in two or three of them by chance, and would rank them up.
 _STOP_WORDS = """a about above after again against all also am an and any are aren as at be because
     been before being below between both but by can could couldn did didn do does doesn doing
     don down during each even ever few for from further get gets getting got had hadn has hasn
@@ -36,7 +38,11 @@ _STOP_WORDS = """a about above after again against all also am an and any are ar
     ourselves out over own re really same she should shouldn so some such than that the their
     theirs them themselves then there these they this those through to too under until up us
     ve very was wasn we were weren what when where which while who whom why will with won would
-    wouldn you your yours yourself yourselves"""
+    wouldn you your yours yourself yourselves
+    arent cant couldnt didnt doesnt dont hadnt hasnt havent im isnt ive shouldnt wasnt werent
+    wont wouldnt youre
+    anybody anyone anything everybody everyone everything somebody someone something
+    guy guys lot lots ok okay stuff thing things way ways"""
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 _SKIPPED = STOP_WORDS | set(string.ascii_lowercase + string.digits)  # and one-letter words
 _TOKEN = re.compile(r"\w+")

@@ -6,8 +6,9 @@ title names it; tips matching every word come first (AND) and, when they are few
 something; ranking sums the words' BM25 scores (with IDF) in plain Python over the
 posting lists the open index caches (generator.search.index), as whoosh's own matchers
 cost too much per posting for 10,000 tips; `check_query` and `check_filters` reject
-what cannot be searched, saying what to type instead; and when nothing matches, a
-spelling suggestion is made from the index's vocabulary.
+what cannot be searched, saying what to type instead; and a word no tip has is
+respelled from the index's vocabulary before searching ("cancle" → "cancel"), the
+results saying which query was searched.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from spellchecker import SpellChecker
 
 from generator.content.taxonomy import did_you_mean
 from generator.errors import InputError, QueryError
@@ -40,7 +44,7 @@ TERM_WEIGHT = 3.0  # being tagged with a term the query names, as a word's BM25 
 FACETS_SHOWN = 6  # per vocabulary, in `tipkb search` output
 MAX_QUERY_CHARS = 500  # a query is what a customer said, not a pasted document
 MAX_WORD_LETTERS = 40  # longer than any word: a query with one is a mistake
-SUGGESTED_WORDS = 5  # unknown words of a query given a spelling suggestion, at most
+SUGGESTED_WORDS = 5  # unknown words of a query respelled, at most
 
 
 @dataclass(frozen=True)
@@ -207,29 +211,44 @@ class Result:
 
 @dataclass(frozen=True)
 class SearchResults:
-    """Ranked tips for a query, facet counts over every match, and a spelling suggestion."""
+    """Ranked tips for a query, facet counts over every match, and the query searched."""
 
-    query: str
+    query: str  # as typed
     results: tuple[Result, ...] = ()
     situations: tuple[tuple[str, int], ...] = ()  # (id, tips matching), most first
     techniques: tuple[tuple[str, int], ...] = ()
-    suggestion: str | None = None  # a corrected query, offered only when nothing matched
+    corrected: str | None = None  # searched instead: words no tip has, respelled
+    typed_matches: bool = True  # whether the query as typed matched any tip
+
+    @property
+    def searched(self) -> str:
+        return self.corrected or self.query
 
     @property
     def slugs(self) -> tuple[str, ...]:
         return tuple(r.slug for r in self.results)
 
-    def to_text(self) -> str:
-        """What `tipkb search` prints: ranked tips, then facets, or a suggestion."""
+    @property
+    def note(self) -> str | None:
+        """What to tell the reader about the query searched, if it is not the one typed."""
         if not self.results:
-            hint = f" Did you mean: {self.suggestion}" if self.suggestion else ""
-            return f"No tips match '{self.query}'.{hint}"
-        lines = []
+            nor = f" (nor '{self.corrected}')" if self.corrected else ""
+            return f"No tips match '{self.query}'{nor}."
+        if self.corrected is None:
+            return None
+        if not self.typed_matches:
+            return f"No tips match '{self.query}'; showing results for '{self.corrected}'."
+        return f"Showing results for '{self.corrected}' instead of '{self.query}'."
+
+    def to_text(self, mark: Callable[[str], str] = str) -> str:
+        """What `tipkb search` prints: the note, ranked tips, then facets. `mark` shows
+        a word of a snippet that matched (a terminal makes it bold); by default as is."""
+        lines = [self.note] if self.note else []
         for rank, r in enumerate(self.results, 1):
             date = r.date.isoformat() if r.date else "undated"
             lines += [f"{rank}. {r.title} ({date})  {r.url}"]
             lines += [f"   situations: {', '.join(r.situations)}"] if r.situations else []
-            lines += [f"   {r.snippet}"] if r.snippet else []
+            lines += [f"   {_MARKED.sub(lambda m: mark(m[1]), r.snippet)}"] if r.snippet else []
             lines += [f"   say: “{p}”" for p in r.phrases]
         for name, counts in (("situations", self.situations), ("techniques", self.techniques)):
             shown = ", ".join(f"{t} ({n})" for t, n in counts[:FACETS_SHOWN])
@@ -241,10 +260,13 @@ class SearchResults:
         """The `tipkb search --json` shape: plain text in every field, no markup."""
         return {
             "query": self.query,
+            "searched": self.searched,
             "results": [r.to_json() for r in self.results],
             "facets": {"situations": dict(self.situations), "techniques": dict(self.techniques)},
-            "suggestion": self.suggestion,
         }
+
+
+_MARKED = re.compile(re.escape(MARK) + "(.+?)" + re.escape(MARK))
 
 
 def search(
@@ -256,7 +278,8 @@ def search(
     technique: str | None = None,
     limit: int = 10,
 ) -> SearchResults:
-    """Search the index in index_dir; see the module docstring for how.
+    """Search the index in index_dir; see the module docstring for how. Words no tip
+    has are respelled first, and the corrected query is the one searched.
 
     Raises QueryError for a query that cannot be searched (see check_query), or one
     of only common words ("what is the"), which every tip has.
@@ -271,8 +294,23 @@ def search(
             "add a word saying what happened, e.g. 'angry customer'"
         )
     view = OPEN.get(index_dir)
-    every, either = _match(view, parsed)
     allowed = _allowed(view, situation, technique)
+    corrected = _corrected(view, query_text, parsed, taxonomy)
+    searched = _parse(corrected, taxonomy) if corrected else parsed
+    found, matching = _ranked(view, searched, allowed, limit)
+    typed_matches = not corrected or bool(_ranked(view, parsed, allowed, 1)[0])
+    if not found:
+        return SearchResults(query_text, corrected=corrected, typed_matches=typed_matches)
+    situations, techniques = (_facet(view, name, matching) for name in ("situations", "techniques"))
+    results = tuple(_result(view, d, matching[d], searched) for d in found)
+    return SearchResults(query_text, results, situations, techniques, corrected, typed_matches)
+
+
+def _ranked(
+    view: _View, parsed: _Parsed, allowed: frozenset[int] | None, limit: int
+) -> tuple[list[int], dict[int, float]]:
+    """The best `limit` tips (docnums), and the score of every tip matching."""
+    every, either = _match(view, parsed)
     if allowed is not None:
         every = {d: s for d, s in every.items() if d in allowed}
         either = {d: s for d, s in either.items() if d in allowed}
@@ -282,11 +320,7 @@ def search(
         matching = either
         seen = set(found)
         found += [d for d in _best(view, either, limit) if d not in seen][: limit - len(found)]
-    if not found:
-        return SearchResults(query_text, suggestion=_suggestion(view, query_text, taxonomy))
-    situations, techniques = (_facet(view, name, matching) for name in ("situations", "techniques"))
-    results = tuple(_result(view, d, matching[d], parsed) for d in found)
-    return SearchResults(query_text, results, situations, techniques)
+    return found, matching
 
 
 def check_query(text: str) -> None:
@@ -354,11 +388,12 @@ def _matching_phrases(
 
 
 # ---------------------------------------------------------------------------
-# "Did you mean"
+# Respelling words no tip has
 
 
-def _suggestion(view: _View, text: str, taxonomy: Taxonomy) -> str | None:
-    """The query with each word no tip (nor the taxonomy) knows replaced by a close known word.
+def _corrected(view: _View, text: str, parsed: _Parsed, taxonomy: Taxonomy) -> str | None:
+    """The query with each word no tip (nor the taxonomy) knows replaced by a close known
+    word, or None when no word needed it or none could be respelled.
 
     Bounded: only the first SUGGESTED_WORDS unknown words, each of at most
     MAX_WORD_LETTERS letters, so at most a few thousand candidates are tried.
@@ -368,13 +403,33 @@ def _suggestion(view: _View, text: str, taxonomy: Taxonomy) -> str | None:
     unknown = [
         w
         for w in dict.fromkeys(_tokens(text))
-        if len(w) <= MAX_WORD_LETTERS and not (view.has(_stem(w)) or _stem(w) in known)
+        if len(w) <= MAX_WORD_LETTERS and w.isalpha() and not _known(view, w, parsed, known)
     ]
     for word in unknown[:SUGGESTED_WORDS]:
         better = _closest(view, word, known)
         if better:
             changed = re.sub(rf"\b{re.escape(word)}\b", better, changed, flags=re.IGNORECASE)
     return changed if changed != text else None
+
+
+def _known(view: _View, word: str, parsed: _Parsed, known: set[str]) -> bool:
+    """Whether a tip or the taxonomy has the word in some form, or it is English: a real
+    word no tip uses ("leaving") is no typo of one they do ("leading")."""
+    indexed = _stem(word)
+    return (
+        indexed in known
+        or bool(parsed.naming(indexed))
+        or view.has(indexed)
+        or _known_form(view, indexed, parsed) != indexed
+        or word in _english()
+    )
+
+
+@cache
+def _english() -> SpellChecker:
+    """English words, loaded when first needed (half a second): only a query with a
+    word no tip has asks."""
+    return SpellChecker(language="en", distance=1)
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
