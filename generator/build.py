@@ -51,6 +51,7 @@ from generator.site.mkdocs_engine import Settings, build_site, mkdocs_records
 from generator.site.model import Site
 from generator.site.pagefind import index_site
 from generator.site.pages import WriteStats, render_bodies, render_pages, write_pages
+from generator.site.site_search import search_records
 from generator.site.zensical_engine import run_zensical
 from generator.tagging.cache import tag_all
 from generator.tagging.tagger import TagRun, tag_run, tag_tip
@@ -68,6 +69,7 @@ ENGINES = ("mkdocs", "zensical")  # what renders the generated pages into the si
 DEFAULT_ENGINE = "mkdocs"
 BUILD_DIR = Path("build")  # what builds keep between runs: generated pages, caches, index
 DOCS, INDEX, CACHE = "docs", "index", "cache"  # its folders
+RECORDS = "search-records"  # what the site search indexes of each tip (site_search.py)
 CONTENT_CACHE = "content.pickle"  # parsed tip files, shared by check and the build
 TAGS_CACHE = "tags.pickle"
 BODIES_CACHE = "bodies.pickle"  # tip bodies rendered and sanitized
@@ -195,7 +197,12 @@ def build(
                         ),
                         lambda n: f"{n} warnings" if n else "no warnings",
                     )
-                    _stage(stages, "site search", lambda: index_site(fresh), _count_indexed)
+                    _stage(
+                        stages,
+                        "site search",
+                        lambda: index_site(build_dir / RECORDS, fresh),
+                        _count_indexed,
+                    )
                     writer.wait()  # the terminal's index, written meanwhile
                 log.info("site: %s", site_dir)
         return BuildReport(
@@ -242,7 +249,7 @@ def _load(content_dir: Path, strict: bool, build_dir: Path) -> Content:
 
 
 def _count_indexed(pages: int) -> str:
-    return f"{pages} tip pages indexed by Pagefind"
+    return f"{pages} tips indexed by Pagefind"
 
 
 def _count_tips(content: Content) -> str:
@@ -260,8 +267,11 @@ def _tag(content: Content, build_dir: Path) -> tuple[tuple[Tip, ...], int]:
 
 
 def _pages(site: Site, build_dir: Path) -> WriteStats:
+    """The pages for the engine, and the tips' records for the site search."""
     bodies = render_bodies(site.tips, build_dir / CACHE / BODIES_CACHE)
-    return write_pages(render_pages(dataclasses.replace(site, bodies=bodies)), build_dir / DOCS)
+    site = dataclasses.replace(site, bodies=bodies)
+    write_pages(search_records(site), build_dir / RECORDS)
+    return write_pages(render_pages(site), build_dir / DOCS)
 
 
 class _IndexWriter:

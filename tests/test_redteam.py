@@ -42,7 +42,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from test_build import serve_sub_path
 
@@ -1363,6 +1363,7 @@ FUZZ = settings(
 
 
 @FUZZ
+@example(raw="---\ntitle: \u00850\n---".encode(), taxonomy_extra="")  # YAML's own line break
 @given(raw=tip_bytes(), taxonomy_extra=st.sampled_from(TAXONOMY_EXTRAS))
 def test_any_tip_file_gets_located_problems_or_passes(raw: bytes, taxonomy_extra: str) -> None:
     with tempfile.TemporaryDirectory() as tmp, time_limit(20):

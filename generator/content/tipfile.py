@@ -205,8 +205,10 @@ def parse_tip(path: Path, raw: bytes) -> tuple[Tip | None, list[Problem]]:
         meta, key_lines = load_yaml(fm_text)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        line = mark.line + 1 if mark else 1
-        bad_line = fm_text.split("\n")[line - 1] if mark else ""
+        lines = fm_text.split("\n")
+        # YAML also breaks lines at U+0085, U+2028 and U+2029: its count may run past ours.
+        line = min(mark.line + 1, len(lines)) if mark else 1
+        bad_line = lines[line - 1] if mark else ""
         return None, [Problem(path, line, f"invalid YAML: {_yaml_reason(err, bad_line)}")]
     except yaml.reader.ReaderError as err:
         line = fm_text[: err.position].count("\n") + 1

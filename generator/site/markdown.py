@@ -45,11 +45,10 @@ MONTHS = [
 ]
 
 
-def a(label: str, source: str, target: str, *, css: str = "", attrs: str = "") -> str:
-    """An HTML link from page `source` to page `target` (both docs-relative .md paths);
-    `attrs` are further attributes, written by the generator (never content text)."""
+def a(label: str, source: str, target: str, *, css: str = "") -> str:
+    """An HTML link from page `source` to page `target` (both docs-relative .md paths)."""
     cls = f' class="{css}"' if css else ""
-    return f'<a href="{url(source, target)}"{cls}{attrs}>{html(label)}</a>'
+    return f'<a href="{url(source, target)}"{cls}>{html(label)}</a>'
 
 
 def html_list(items: Iterable[str], css: str = "") -> str:

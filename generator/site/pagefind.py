@@ -1,10 +1,10 @@
-"""The site search's index: Pagefind, run over the rendered tip pages of a fresh site.
+"""The site search's index: Pagefind, run over the tips' search records.
 
 Pagefind writes a static index split into small chunks, so a phone fetches only the
-chunks of the words it searches: the download no longer grows with the corpus, as
-one search_index.json did. It runs on the engine's output, so MkDocs and Zensical
-sites get the same index. What it reads of a page (weights, filters, metadata, what
-to ignore) is written by the generator (generator.site.site_search).
+chunks of the words it searches: the download no longer grows with the corpus, as one
+search_index.json did. It reads one small record per tip (generator.site.site_search),
+not the rendered pages: the same index for MkDocs and Zensical, and a tenth of the bytes
+to parse. Each record sits at its page's path, which Pagefind turns into the result's URL.
 """
 
 from __future__ import annotations
@@ -17,29 +17,22 @@ from pathlib import Path
 from generator.errors import BuildError
 
 OUTPUT = "pagefind"  # the index's folder in the site, which the search page loads from
-TIP_PAGES = "tips/*/index.html"  # only tips are results; hubs are reached otherwise
-ROOT = "article"  # the page's content in both engines' themes: no header, nav or footer
-# Parts of a tip page the engines or the theme add, which are no words of the tip.
-EXCLUDED = ".headerlink, .tipkb-copy, .admonition"
 _INDEXED = re.compile(r"Indexed (\d+) pages?")
 
 
-def index_site(site_dir: Path) -> int:
-    """Index the tip pages of `site_dir` into `site_dir/pagefind/`; how many were indexed."""
+def index_site(records_dir: Path, site_dir: Path) -> int:
+    """Index the search records in `records_dir` into `site_dir/pagefind/`; how many.
+    With no tip to index, there is no index (the search page says it cannot search)."""
+    if not any(records_dir.glob("tips/*/index.html")):
+        return 0
     command = [
         sys.executable,
         "-m",
         "pagefind",
         "--site",
-        str(site_dir),
-        "--output-subdir",
-        OUTPUT,
-        "--glob",
-        TIP_PAGES,
-        "--root-selector",
-        ROOT,
-        "--exclude-selectors",
-        EXCLUDED,
+        str(records_dir),
+        "--output-path",
+        str(site_dir / OUTPUT),
         "--force-language",
         "en",
     ]

@@ -58,16 +58,10 @@ def tip_list(site: Site, source: str, tips: Sequence[Tip]) -> str:
     return md.html_list(tip_line(site, source, tip) for tip in tips)
 
 
-def chip(
-    taxonomy: Taxonomy, source: str, term: Term, count: int | None = None, *, facet: bool = False
-) -> str:
-    """A link to a term's page; a `facet` chip also names the tip's term to the site
-    search (generator.site.search_index), which offers it as a filter."""
+def chip(taxonomy: Taxonomy, source: str, term: Term, count: int | None = None) -> str:
     kind = "situation" if term.id in taxonomy.situation_ids else "technique"
     label = term.label if count is None else f"{term.label} ({count})"
-    attrs = f' data-pagefind-filter="{kind}"' if facet else ""
-    css = f"tipkb-chip tipkb-chip--{kind}"
-    return md.a(label, source, term_path(taxonomy, term), css=css, attrs=attrs)
+    return md.a(label, source, term_path(taxonomy, term), css=f"tipkb-chip tipkb-chip--{kind}")
 
 
 def chip_row(chips: Sequence[str], title: str = "") -> str:
@@ -75,15 +69,12 @@ def chip_row(chips: Sequence[str], title: str = "") -> str:
     if not chips:
         return ""
     label = f'<span class="tipkb-chips__label">{title}</span> ' if title else ""
-    # Links, not words of the tip: kept out of the site search's text (filters stay).
-    return f'<p class="tipkb-chips" data-pagefind-ignore>{label}{" ".join(chips)}</p>'
+    return f'<p class="tipkb-chips">{label}{" ".join(chips)}</p>'
 
 
-def chips(
-    taxonomy: Taxonomy, source: str, terms: Sequence[Term], title: str, *, facet: bool = False
-) -> str:
+def chips(taxonomy: Taxonomy, source: str, terms: Sequence[Term], title: str) -> str:
     """The labelled row of chips of a tip's terms."""
-    return chip_row([chip(taxonomy, source, term, facet=facet) for term in terms], title)
+    return chip_row([chip(taxonomy, source, term) for term in terms], title)
 
 
 def terms_of(taxonomy: Taxonomy, ids: Sequence[str]) -> list[Term]:

@@ -14,7 +14,6 @@ from generator.model import SERIES_TOW, Tip
 from generator.site import markdown as md
 from generator.site import parts
 from generator.site.model import Page, Said, Site
-from generator.site.site_search import IGNORED, PHRASE_WEIGHT, tip_search_data
 
 log = logging.getLogger(__name__)
 
@@ -37,15 +36,13 @@ def tip_page(site: Site, tip: Tip) -> Page:
         _excerpt_note(site, tip),
         _body(site, path, tip),
         _related(site, path, tip),
-        tip_search_data(site, tip),
     )
     return Page(path, text)
 
 
 def _chips(site: Site, path: str, ids: tuple[str, ...], title: str) -> str:
-    """A row of the tip's situations or techniques, which the site search filters by."""
-    terms = parts.terms_of(site.taxonomy, ids)
-    return parts.chips(site.taxonomy, path, terms, title, facet=True)
+    """A row of the tip's situations or techniques."""
+    return parts.chips(site.taxonomy, path, parts.terms_of(site.taxonomy, ids), title)
 
 
 def _meta_line(site: Site, tip: Tip) -> str:
@@ -53,7 +50,7 @@ def _meta_line(site: Site, tip: Tip) -> str:
     if tip.series == SERIES_TOW:
         items.append("Tip of the Week")
     items.append(parts.badge(site, tip))
-    return f'<p class="tipkb-meta"{IGNORED}>{" · ".join(i for i in items if i)}</p>'
+    return f'<p class="tipkb-meta">{" · ".join(i for i in items if i)}</p>'
 
 
 def _notice(site: Site, tip: Tip) -> str:
@@ -108,8 +105,7 @@ def _what_to_say(site: Site, path: str, tip: Tip) -> str:
     if not said:
         return ""
     cards = parts.phrase_list(site, path, said, with_tip=False)
-    weighted = f'<div data-pagefind-weight="{PHRASE_WEIGHT}">\n{cards}\n</div>'
-    return md.block(_lead("What to say", "what-to-say"), weighted)
+    return md.block(_lead("What to say", "what-to-say"), cards)
 
 
 def _what_to_do(site: Site, path: str, tip: Tip) -> str:
@@ -128,13 +124,12 @@ def _what_to_do(site: Site, path: str, tip: Tip) -> str:
 def _lead(label: str, anchor: str) -> str:
     """A heading above the article, and no heading of the document outline: the tip's
     title stays its one heading, before what to say."""
-    return f'<p class="tipkb-lead" id="{anchor}" role="heading" aria-level="2"{IGNORED}>{label}</p>'
+    return f'<p class="tipkb-lead" id="{anchor}" role="heading" aria-level="2">{label}</p>'
 
 
 def _related(site: Site, path: str, tip: Tip) -> str:
     related = site.related_to(tip)  # the build asks for RELATED of them
     if not related:
         return ""
-    heading = "## Related tips { #related-tips data-pagefind-ignore }"
-    listed = f'<div class="tipkb-related"{IGNORED}>\n{parts.tip_list(site, path, related)}\n</div>'
-    return md.block(heading, listed)
+    heading = "## Related tips { #related-tips }"
+    return md.block(heading, parts.tip_list(site, path, related))

@@ -1,0 +1,160 @@
+"""What the generator gives the site search: the tips' records, the answers, the vocabulary,
+and the page script's reading of words, which must match the terminal search's."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from golden import TODAY, fixture_site
+
+from generator.model import Phrase, Taxonomy, Term, Tip
+from generator.search.analysis import STOP_WORDS, inflection_key
+from generator.search.vocabulary import shards, vocabulary
+from generator.site.model import Site
+from generator.site.site_search import search_pages, search_records
+
+ROOT = Path(__file__).parent.parent
+SCRIPT = ROOT / "theme" / "assets" / "tipkb-search.js"
+
+
+class _Record(HTMLParser):
+    """Text by Pagefind role: weighted text, filters, metadata, ignored parts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[dict[str, str | None]] = []
+        self.filters: list[tuple[str, str]] = []
+        self.meta: dict[str, str] = {}
+        self.weighted: dict[str, str] = {}
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.open.append(dict(attrs))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        attrs = self.open[-1] if self.open else {}
+        if "data-pagefind-filter" in attrs:
+            self.filters.append((str(attrs["data-pagefind-filter"]), data))
+        if "data-pagefind-meta" in attrs:
+            self.meta[str(attrs["data-pagefind-meta"])] = data
+        if "data-pagefind-weight" in attrs:
+            weight = str(attrs["data-pagefind-weight"])
+            self.weighted[weight] = self.weighted.get(weight, "") + data
+
+
+def record(site: Site, slug: str) -> _Record:
+    parsed = _Record()
+    pages = {page.path: page.text for page in search_records(site)}
+    parsed.feed(pages[f"tips/{slug}/index.html"])
+    return parsed
+
+
+def test_a_record_holds_the_terms_names_filters_and_what_a_result_shows() -> None:
+    site = fixture_site(drafts=False)
+    tip = next(t for t in site.tips if t.phrases and t.situations)
+    found = record(site, tip.slug)
+    term = site.taxonomy.term(tip.situations[0])
+    assert term is not None
+    assert ("situation", term.label) in found.filters
+    names = found.weighted["3"]
+    assert all(word in names for word in term.label.casefold().split())
+    assert found.meta["phrase1"] == tip.phrases[0].text
+    assert found.meta["summary"]
+    assert tip.title == found.meta.get("title", tip.title)
+
+
+def test_records_are_made_for_the_shown_tips_only() -> None:
+    site = fixture_site(drafts=False)
+    paths = {page.path for page in search_records(site)}
+    assert paths == {f"tips/{tip.slug}/index.html" for tip in site.tips}
+
+
+HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(1)> "quoted" & more'
+
+
+def test_hostile_text_stays_text_in_the_record_and_the_answers() -> None:
+    term = Term(id="angry", label=HOSTILE, description=HOSTILE, synonyms=(HOSTILE,))
+    tip = Tip(
+        title=HOSTILE,
+        slug="hostile",
+        body="A body.\n",
+        date=TODAY,
+        summary=HOSTILE,
+        situations=("angry",),
+        phrases=(Phrase(HOSTILE),),
+    )
+    site = Site((tip,), Taxonomy(situations=(term,)), {}, TODAY)
+    parsed = record(site, "hostile")
+    assert set(parsed.tags) <= {"html", "head", "title", "body", "h1", "div", "p", "span"}
+    assert parsed.meta["phrase1"] == HOSTILE
+    answers = json.loads(
+        next(p.text for p in search_pages(site) if p.path.endswith("answers.json"))
+    )
+    assert answers["situations"][0]["phrases"] == [HOSTILE]  # data: the page sets it as text
+
+
+def test_answers_name_each_situation_with_tips_and_carry_the_stop_words() -> None:
+    site = fixture_site(drafts=False)
+    answers = json.loads(
+        next(p.text for p in search_pages(site) if p.path.endswith("answers.json"))
+    )
+    assert set(answers["stop"]) == STOP_WORDS
+    by_id = {s["id"]: s for s in answers["situations"]}
+    assert set(by_id) == {t.id for t in site.taxonomy.situations if site.tips_for(t)}
+    upset = by_id["upset-customer"]
+    assert ["upset", "customer"] in upset["names"] and upset["url"] == "situations/upset-customer/"
+
+
+def test_the_vocabulary_counts_tips_per_word_and_splits_by_first_letters() -> None:
+    tips = (
+        Tip(title="Cancel an order", slug="a", body="The customer cancels.\n"),
+        Tip(title="Refunds", slug="b", body="A customer wants a refund; 24 hours.\n"),
+    )
+    counts = vocabulary(tips, Taxonomy())
+    assert counts["customer"] == 2 and counts["cancel"] == 1
+    assert "the" not in counts and "24" not in counts and "a" not in counts
+    split = shards(counts)
+    assert split["cu"] == {"customer": 2} and list(split["re"]) == ["refund", "refunds"]
+
+
+WORDS = [
+    "yelling",
+    "yelled",
+    "yells",
+    "cries",
+    "cried",
+    "shopping",
+    "agreed",
+    "furious",
+    "calls",
+    "called",
+    "misses",
+    "done",
+    "being",
+    "boss",
+    "buzz",
+    "waited",
+    "hopping",
+]
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node to run the page's script")
+def test_the_page_reads_words_as_the_terminal_search_does() -> None:
+    """The script's inflectionKey, run by node on the same words as Python's."""
+    source = SCRIPT.read_text(encoding="utf-8")
+    start = source.index("  var SUFFIXES")
+    end = source.index("  function significant(")
+    program = (
+        source[start:end] + f"console.log(JSON.stringify({json.dumps(WORDS)}.map(inflectionKey)));"
+    )
+    out = subprocess.run(["node", "-e", program], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [inflection_key(w) for w in WORDS]
