@@ -10,6 +10,7 @@ to parse. Each record sits at its page's path, which Pagefind turns into the res
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,9 @@ _INDEXED = re.compile(r"Indexed (\d+) pages?")
 def index_site(records_dir: Path, site_dir: Path) -> int:
     """Index the search records in `records_dir` into `site_dir/pagefind/`; how many.
     With no tip to index, there is no index (the search page says it cannot search)."""
+    # A site brought up to date from an older one may hold its index as hard links
+    # shared with the published site: remove them, so that nothing is written into them.
+    shutil.rmtree(site_dir / OUTPUT, ignore_errors=True)
     if not any(records_dir.glob("tips/*/index.html")):
         return 0
     command = [
