@@ -5,12 +5,14 @@ load + validate → tag → index → related tips → pages → engine → swap
 Everything is checked before anything is written. With two CPUs, one worker
 process shares the stages' work (generator.workers): a large search-index update
 is written by it while the pages are generated, and MkDocs renders part of the
-pages in it (generator.render). MkDocs builds into a temporary folder beside the
+pages in it (generator.site.mkdocs_engine). MkDocs builds into a temporary folder beside the
 site folder, which replaces the site only when the build (index included)
 succeeded: a failed or killed build leaves the previous site as it was, and its
 leftovers are removed by the next build. The engine is MkDocs (generator.site.mkdocs_engine)
 or Zensical (generator.site.zensical_engine), on the same generated pages; either one
-builds into that temporary folder.
+builds into that temporary folder. MkDocs renders there only the pages that changed since
+the last build with this build folder, and links in the rest from the rendered site the
+build folder keeps (generator.site.kept); Zensical renders every page.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from generator.search.index import IndexPlan, IndexWrite, plan_index, update_ind
 from generator.search.query import SearchResults, check_filters, check_query, search
 from generator.search.related import related_tips
 from generator.site import outdir
+from generator.site.kept import Kept, RenderStats
 from generator.site.mkdocs_engine import Settings, build_site, mkdocs_records
 from generator.site.model import Site
 from generator.site.pages import WriteStats, render_bodies, render_pages, write_pages
@@ -67,6 +70,8 @@ ENGINES = ("mkdocs", "zensical")  # what renders the generated pages into the si
 DEFAULT_ENGINE = "mkdocs"
 BUILD_DIR = Path("build")  # what builds keep between runs: generated pages, caches, index
 DOCS, INDEX, CACHE = "docs", "index", "cache"  # its folders
+RENDERED = "rendered"  # and the site MkDocs rendered last (generator.site.kept)
+RENDERED_STATE = "rendered.pickle"  # what it was rendered from, in the cache folder
 CONTENT_CACHE = "content.pickle"  # parsed tip files, shared by check and the build
 TAGS_CACHE = "tags.pickle"
 BODIES_CACHE = "bodies.pickle"  # tip bodies rendered and sanitized
@@ -107,6 +112,7 @@ class BuildReport:
     pages: WriteStats
     warnings: int  # of the pages and MkDocs (a strict build has none)
     stages: tuple[tuple[str, float], ...]
+    rendered: RenderStats  # how many pages the engine rendered afresh
 
     @property
     def seconds(self) -> float:
@@ -180,7 +186,7 @@ def build(
                     raise BuildError(
                         f"{page_warnings.count} warning(s) in strict mode; fix them and build again"
                     )
-                warnings = page_warnings.count + _stage(
+                rendered = _stage(
                     stages,
                     engine,
                     lambda: publish(
@@ -191,11 +197,21 @@ def build(
                         before_swap=writer.wait,
                         jobs=jobs or workers.cores(),
                         engine=engine,
+                        kept=kept_site(build_dir),
                     ),
-                    lambda n: f"{site_dir} ({n} warnings)" if n else str(site_dir),
+                    lambda r: (
+                        f"{site_dir}: {r}" + (f" ({r.warnings} warnings)" if r.warnings else "")
+                    ),
                 )
+        warnings = page_warnings.count + rendered.warnings
         return BuildReport(
-            site_dir, len(shown), len(tips) - len(shown), written, warnings, tuple(stages)
+            site_dir,
+            len(shown),
+            len(tips) - len(shown),
+            written,
+            warnings,
+            tuple(stages),
+            rendered,
         )
 
 
@@ -296,6 +312,11 @@ class _IndexWriter:
             raise BuildError(f"the search index writer stopped: {err}") from None
 
 
+def kept_site(build_dir: Path) -> Kept:
+    """The rendered site a build folder keeps for the next build."""
+    return Kept(build_dir / RENDERED, build_dir / CACHE / RENDERED_STATE)
+
+
 def _locked(build_dir: Path) -> AbstractContextManager[None]:
     """One build at a time per build folder: two would overwrite each other's pages."""
     busy = f"another build is running in {build_dir}; wait for it to finish"
@@ -311,12 +332,14 @@ def publish(
     before_swap: Callable[[], None] = lambda: None,
     jobs: int = 2,
     engine: str = DEFAULT_ENGINE,
-) -> int:
+    kept: Kept | None = None,
+) -> RenderStats:
     """Run the engine (MkDocs or Zensical) on `docs_dir` into a fresh folder, then swap
-    it in as `site_dir`.
+    it in as `site_dir`. MkDocs renders only the pages that changed since the site
+    `kept` holds (and keeps the new one there).
 
-    `before_swap` may still fail the build. Returns the number of the engine's
-    warnings; in strict mode any warning fails.
+    `before_swap` may still fail the build. Returns what the engine rendered and its
+    number of warnings; in strict mode any warning fails.
     """
     try:
         site_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -327,9 +350,13 @@ def publish(
         raise _os_error(err, "cannot prepare the site folder") from None
     try:
         if engine == "zensical":
-            warnings = run_zensical(config_file, docs_dir, fresh, strict=strict)
+            rendered = run_zensical(config_file, docs_dir, fresh, strict=strict)
         else:
-            warnings = run_mkdocs(config_file, docs_dir, fresh, strict=strict, jobs=jobs)
+            rendered = run_mkdocs(config_file, docs_dir, fresh, strict=strict, jobs=jobs, kept=kept)
+        # After the engine, before the swap: `fresh` is the whole new site, however it was
+        # rendered (every page, or the changed ones and the kept rest). Steps over the
+        # rendered site go here. Its files may be hard links shared with the kept copy and
+        # the published site: replace a file, never write into one.
         before_swap()
         outdir.mark(fresh)
         _swap(fresh, site_dir)
@@ -339,7 +366,7 @@ def publish(
     except BaseException:
         shutil.rmtree(fresh, ignore_errors=True)
         raise
-    return warnings
+    return rendered
 
 
 def _os_error(err: OSError, what: str) -> BuildError:
@@ -348,20 +375,26 @@ def _os_error(err: OSError, what: str) -> BuildError:
 
 
 def run_mkdocs(
-    config_file: Path, docs_dir: Path, out_dir: Path, *, strict: bool = False, jobs: int = 2
-) -> int:
-    """MkDocs' build (on both CPUs where it can), quiet but for its warnings, which are
-    logged and counted."""
+    config_file: Path,
+    docs_dir: Path,
+    out_dir: Path,
+    *,
+    strict: bool = False,
+    jobs: int = 2,
+    kept: Kept | None = None,
+) -> RenderStats:
+    """MkDocs' build (on both CPUs where it can, only the changed pages where `kept`
+    allows), quiet but for its warnings, which are logged and counted."""
     from mkdocs.exceptions import MkDocsException
 
     settings = Settings(str(config_file), str(docs_dir.absolute()), str(out_dir), strict, jobs)
     warnings = _Forward()
     with mkdocs_records(warnings):
         try:
-            build_site(settings)
+            rendered = build_site(settings, kept)
         except MkDocsException as err:
             raise BuildError(f"MkDocs: {err.format_message()}") from None
-    return warnings.count
+    return dataclasses.replace(rendered, warnings=warnings.count)
 
 
 class _Count(logging.Handler):

@@ -19,6 +19,7 @@ from mkdocs.livereload import LiveReloadServer
 from generator.build import build, default_config
 from generator.content.escape import html
 from generator.errors import BuildError, ContentError, TipkbError
+from generator.files import write_bytes_atomic
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,11 @@ _BODY = re.compile(r"<body[^>]*>")
 
 def show_failure(site_dir: Path, err: TipkbError) -> int:
     """Put a banner listing the build's problems at the top of every page of the preview
-    (a folder of its own, never published); how many pages got it."""
+    (a folder of its own, never published); how many pages got it.
+
+    Each page is replaced, not written into: its file is shared with the rendered site
+    the build folder keeps (generator.site.kept), which must stay as it was rendered.
+    """
     problems = [str(p) for p in err.problems] if isinstance(err, ContentError) else [str(err)]
     items = "".join(f"<li><code>{html(line)}</code></li>" for line in problems)
     banner = (
@@ -90,7 +95,7 @@ def show_failure(site_dir: Path, err: TipkbError) -> int:
         text = re.sub(rf'<div class="{BANNER_CLASS}".*?</ul></div>', "", text, flags=re.S)
         text, found = _BODY.subn(lambda m: m[0] + banner, text, count=1)
         if found:
-            page.write_text(text, encoding="utf-8")
+            write_bytes_atomic(page, text.encode("utf-8"))
             marked += 1
     return marked
 
