@@ -72,6 +72,7 @@ BUILD_DIR = Path("build")  # what builds keep between runs: generated pages, cac
 DOCS, INDEX, CACHE = "docs", "index", "cache"  # its folders
 RENDERED = "rendered"  # and the site MkDocs rendered last (generator.site.kept)
 RENDERED_STATE = "rendered.pickle"  # what it was rendered from, in the cache folder
+SPARE = "spare"  # the site the last swap took out, for the next build to bring up to date
 CONTENT_CACHE = "content.pickle"  # parsed tip files, shared by check and the build
 TAGS_CACHE = "tags.pickle"
 BODIES_CACHE = "bodies.pickle"  # tip bodies rendered and sanitized
@@ -314,7 +315,7 @@ class _IndexWriter:
 
 def kept_site(build_dir: Path) -> Kept:
     """The rendered site a build folder keeps for the next build."""
-    return Kept(build_dir / RENDERED, build_dir / CACHE / RENDERED_STATE)
+    return Kept(build_dir / RENDERED, build_dir / CACHE / RENDERED_STATE, build_dir / SPARE)
 
 
 def _locked(build_dir: Path) -> AbstractContextManager[None]:
@@ -341,11 +342,11 @@ def publish(
     `before_swap` may still fail the build. Returns what the engine rendered and its
     number of warnings; in strict mode any warning fails.
     """
+    recycle = kept if engine == "mkdocs" else None  # MkDocs brings an older site up to date
     try:
         site_dir.parent.mkdir(parents=True, exist_ok=True)
         _clean_leftovers(site_dir)
-        fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-build-", dir=site_dir.parent))
-        fresh.chmod(0o755)  # mkdtemp's 0700 would hide the site from the web server
+        fresh = _fresh(site_dir, recycle)
     except OSError as err:
         raise _os_error(err, "cannot prepare the site folder") from None
     try:
@@ -359,7 +360,7 @@ def publish(
         # the published site: replace a file, never write into one.
         before_swap()
         outdir.mark(fresh)
-        _swap(fresh, site_dir)
+        _swap(fresh, site_dir, recycle)
     except OSError as err:
         shutil.rmtree(fresh, ignore_errors=True)
         raise _os_error(err, "cannot write the site") from None
@@ -387,7 +388,11 @@ def run_mkdocs(
     allows), quiet but for its warnings, which are logged and counted."""
     from mkdocs.exceptions import MkDocsException
 
-    settings = Settings(str(config_file), str(docs_dir.absolute()), str(out_dir), strict, jobs)
+    # Compiled templates are kept in the build folder's cache, beside the kept site's state.
+    templates = str(kept.state_file.with_name("templates")) if kept is not None else ""
+    settings = Settings(
+        str(config_file), str(docs_dir.absolute()), str(out_dir), strict, jobs, templates
+    )
     warnings = _Forward()
     with mkdocs_records(warnings):
         try:
@@ -430,14 +435,36 @@ class _Forward(logging.Handler):
         log.warning("mkdocs: %s", record.getMessage())
 
 
-def _swap(fresh: Path, site_dir: Path) -> None:
-    """Replace `site_dir` by `fresh`: two renames, the old site kept until the new one is in."""
+def _fresh(site_dir: Path, recycle: Kept | None) -> Path:
+    """The folder to build the new site in, beside the site folder: new and empty, or the
+    site the last swap took out, to be brought up to date (generator.site.kept)."""
+    fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-build-", dir=site_dir.parent))
+    fresh.chmod(0o755)  # mkdtemp's 0700 would hide the site from the web server
+    if recycle is not None and recycle.spare.is_dir():
+        try:
+            os.replace(recycle.spare, fresh)  # onto an empty folder; not across disks
+        except OSError as err:
+            log.debug("not recycling %s: %s", recycle.spare, err.strerror)
+    return fresh
+
+
+def _swap(fresh: Path, site_dir: Path, recycle: Kept | None = None) -> None:
+    """Replace `site_dir` by `fresh`: two renames, the old site kept until the new one is
+    in; then kept as the spare to recycle, or deleted."""
     if not site_dir.exists():
         os.replace(fresh, site_dir)
         return
     old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-old-", dir=site_dir.parent))
     os.replace(site_dir, old)  # onto an empty folder: allowed, and atomic
     os.replace(fresh, site_dir)
+    if recycle is not None:
+        try:
+            shutil.rmtree(recycle.spare, ignore_errors=True)  # one a Zensical build left
+            recycle.spare.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(old, recycle.spare)
+            return
+        except OSError as err:  # another disk: deleted instead
+            log.debug("not keeping %s to recycle: %s", old, err.strerror)
     shutil.rmtree(old, ignore_errors=True)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import logging
 import os
 import re
@@ -197,7 +198,18 @@ def link_or_copy(source: str | Path, target: str | Path) -> None:
     except OSError as err:
         if err.errno not in _NO_LINKS:
             raise
+        _copying(os.stat(source).st_dev, os.stat(os.path.dirname(target) or ".").st_dev)
         shutil.copy2(source, target)
+
+
+@functools.cache
+def _copying(source_disk: int, target_disk: int) -> None:
+    """Say once per pair of disks that their files are copied, not linked (slower)."""
+    log.info(
+        "copying files instead of linking them (%s): keep the site and build folders "
+        "on one disk for faster builds",
+        "another disk" if source_disk != target_disk else "no hard links on this disk",
+    )
 
 
 # What os.link raises where the file system cannot link these two files.
@@ -206,7 +218,15 @@ _NO_LINKS = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOT
 
 def files_under(root: Path) -> set[str]:
     """The relative paths (with `/`) of every file under `root`, none if it is missing."""
-    found: set[str] = set()
+    return set(file_ids(root))
+
+
+def file_ids(root: Path, *, by_inode: bool = True) -> dict[str, tuple[int, int]]:
+    """Every file under `root` (relative path, with `/`) and what tells it from another
+    file of that name: its inode (a hard link has its target's; scandir knows it, with
+    no call per file), or `by_inode` False, its size and modification time (a copy made
+    by link_or_copy on another disk has its original's). Empty if `root` is missing."""
+    found: dict[str, tuple[int, int]] = {}
     todo = [""]
     while todo:
         folder = todo.pop()
@@ -218,6 +238,9 @@ def files_under(root: Path) -> set[str]:
             relative = f"{folder}/{entry.name}" if folder else entry.name
             if entry.is_dir(follow_symlinks=False):
                 todo.append(relative)
+            elif by_inode:
+                found[relative] = (0, entry.inode())
             else:
-                found.add(relative)
+                st = entry.stat(follow_symlinks=False)
+                found[relative] = (st.st_size, st.st_mtime_ns)
     return found

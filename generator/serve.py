@@ -1,7 +1,8 @@
 """Preview the site while editing: build, serve on 127.0.0.1, rebuild and reload on change.
 
 Uses MkDocs' live-reload server, but every rebuild goes through our own
-`build()`, so the preview shows exactly what `tipkb build --drafts` would.
+`build()`, so the preview shows exactly what `tipkb build --drafts` would, and like it
+renders only the pages whose Markdown changed since the last rebuild.
 The preview site lives in a temporary folder, never in `site/`.
 """
 
@@ -111,8 +112,13 @@ def serve(
     today: dt.date | None = None,
     engine: str | None = None,
 ) -> None:
-    """Serve the preview until Ctrl+C."""
-    with tempfile.TemporaryDirectory(prefix="tipkb-serve-") as tmp:
+    """Serve the preview until Ctrl+C.
+
+    The preview's site is a temporary folder beside the build folder: on the same disk
+    (the system's temporary folder is often a disk in memory), so each rebuild links the
+    pages it did not render from the kept site (generator.site.kept) instead of copying."""
+    build_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="tipkb-serve-", dir=build_dir.parent) as tmp:
         server = preview_server(
             content_dir,
             Path(tmp) / "site",

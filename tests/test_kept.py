@@ -116,6 +116,23 @@ def test_a_build_after_an_edit_renders_the_changed_pages_and_is_a_cold_build(
     same_as_cold(project)
 
 
+def test_successive_edits_recycle_the_site_each_swap_took_out(tmp_path: Path) -> None:
+    """From the third build on, the folder published is the site the swap before last
+    took out, brought up to date: each build is still a cold build, byte for byte."""
+    project = project_with_site(tmp_path)
+    first = (project / "site" / "tips").stat().st_ino
+    for number, change in enumerate([title, body, add, delete, taxonomy, nothing], 2):
+        change(project)
+        report = build_project(project)
+        assert report.rendered.rendered == report.pages.written, change.__name__
+        same_as_cold(project)
+        shutil.rmtree(project / "cold-site")
+        shutil.rmtree(project / "cold-build")
+        if number == 3:  # the first site, taken out by the second build
+            assert (project / "site" / "tips").stat().st_ino == first
+        assert (project / "build" / "spare" / "tips").is_dir()
+
+
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
@@ -143,7 +160,8 @@ def render(tmp_path: Path, name: str, *, strict: bool = False) -> RenderStats:
     config = tmp_path / "mkdocs.yml"
     config.write_text(MINIMAL, encoding="utf-8")
     settings = Settings(str(config), str(tmp_path / "docs"), str(tmp_path / name), strict)
-    kept = Kept(tmp_path / "kept", tmp_path / "kept.pickle") if name != "cold" else None
+    kept = Kept(tmp_path / "kept", tmp_path / "kept.pickle", tmp_path / "spare")
+    kept = kept if name != "cold" else None
     return build_site(settings, kept)
 
 
@@ -256,5 +274,9 @@ def test_a_failed_preview_build_leaves_the_kept_pages_without_its_banner(tmp_pat
         assert pages and not any(BANNER_CLASS in p.read_text(encoding="utf-8") for p in pages)
         kept = list((project / "build" / "rendered").rglob("*.html"))
         assert kept and not any(BANNER_CLASS in p.read_text(encoding="utf-8") for p in kept)
+        tip.write_text(good)
+        server.builder()  # publishes the bannered site the last swap took out, updated
+        pages = list((project / "site").rglob("*.html"))
+        assert pages and not any(BANNER_CLASS in p.read_text(encoding="utf-8") for p in pages)
     finally:
         server.server_close()

@@ -3,11 +3,16 @@ the pages whose Markdown changed.
 
 The kept copy (build/rendered/) is the engine's last rendering of build/docs; its state
 (in build/cache/) says what each page was rendered from, and is what the engine needs to
-use a page again without rendering it. A build renders the pages that changed into the
-fresh, empty folder it will publish, links in the rest of the kept copy (`fill`), and then
-gives the kept copy what it rendered (`update`): hard links, so neither costs a copy, and
-the published site and the kept copy share their files. Neither may therefore be written
-into, only have files replaced (see files.link_tree); every writer of either does so.
+use a page again without rendering it. A build renders the pages that changed into an
+empty folder, then makes the folder it will publish the kept copy with those pages
+(`sync`), and gives the kept copy what it rendered (`update`). The published site and the
+kept copy share their files (hard links), so neither costs a copy; neither may therefore
+be written into, only have files replaced (see files.link_tree), and every writer of
+either does so. The folder a build publishes is, where there is one, the site the last
+swap took out (build.publish): `sync` replaces only its files that are not the kept
+copy's, found by inode, so a build after one edit makes and deletes a few files, not the
+thousands of folders of a whole site. That site waits for it in the build folder (`spare`),
+where the web server that may serve the site's own folder does not see it.
 
 The state names the kept copy it describes by a random token, also written in the copy
 (TOKEN), so a deleted or replaced copy is not taken for it, while a build folder restored
@@ -29,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.cache import load_signed, save_signed
-from generator.files import files_under, link_or_copy, link_tree
+from generator.files import file_ids, files_under, link_or_copy, link_tree
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +60,12 @@ class RenderStats:
 
 @dataclass(frozen=True)
 class Kept:
-    """A kept copy of the rendered site, and the file of its state."""
+    """A kept copy of the rendered site, the file of its state, and where the site the
+    last swap took out waits to be brought up to date and published again."""
 
     folder: Path
     state_file: Path
+    spare: Path
 
     def load(self) -> Any | None:
         """The state saved with the kept copy, if the copy it describes is still there."""
@@ -72,9 +79,27 @@ class Kept:
         """Forget the kept copy (before changing it, or when it cannot be used)."""
         self.state_file.unlink(missing_ok=True)
 
-    def fill(self, fresh: Path, skip: Iterable[str]) -> int:
-        """Link every kept file into `fresh` but those in `skip` (rendered anew, or gone)."""
-        return link_tree(self.folder, fresh, frozenset([*skip, TOKEN]))
+    def sync(self, target: Path, rendered: Path, gone: Iterable[str]) -> set[str]:
+        """Make `target` (empty, or an older site) the kept copy with the files rendered
+        into `rendered` moved in and the files of `gone` left out; their paths."""
+        written = files_under(rendered)
+        left_out = {*written, *gone, TOKEN}
+        for relative in written:
+            (target / relative).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(rendered / relative, target / relative)
+        by_inode = _same_disk(self.folder, target)
+        kept = file_ids(self.folder, by_inode=by_inode)
+        have = file_ids(target, by_inode=by_inode)
+        wanted = {r: i for r, i in kept.items() if r not in left_out}
+        for relative in have.keys() - wanted.keys() - written:  # gone, or an older site's
+            (target / relative).unlink()
+            _remove_empty_parents(target, (target / relative).parent)
+        for relative, kept_id in wanted.items():
+            if have.get(relative) != kept_id:
+                (target / relative).parent.mkdir(parents=True, exist_ok=True)
+                (target / relative).unlink(missing_ok=True)
+                link_or_copy(self.folder / relative, target / relative)
+        return written
 
     def replace(self, fresh: Path, state: Any) -> None:
         """Keep a copy of the whole site in `fresh` (rendered from scratch), with its state."""
@@ -113,9 +138,8 @@ class Kept:
             return None
 
 
-def written_files(fresh: Path) -> set[str]:
-    """What the engine wrote into the fresh folder, before it was filled from the kept copy."""
-    return files_under(fresh)
+def _same_disk(one: Path, other: Path) -> bool:
+    return one.stat().st_dev == other.stat().st_dev
 
 
 def _remove_empty_parents(root: Path, folder: Path) -> None:
