@@ -92,8 +92,7 @@ def write_pages(pages: Sequence[Page], docs_dir: Path) -> WriteStats:
             # Not atomic, and needs not be: only this build reads the docs folder, under
             # the build lock, and a page a killed build left half-written differs from
             # its text, so the next build writes it again.
-            with open(path, "w", encoding="utf-8") as file:
-                file.write(page.text)
+            Path(path).write_text(page.text, encoding="utf-8")
             written += 1
     stale = [p for p in existing if p.endswith(".md") and p not in wanted]
     for path in stale:
