@@ -4,10 +4,14 @@ rebuild after an edit renders only the pages whose Markdown changed."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -208,6 +212,60 @@ def test_a_kept_page_warns_as_it_did_and_fails_a_strict_build(
     (docs / "index.md").write_text("# Home once more\n", encoding="utf-8")
     with pytest.raises(Abort, match="1 warnings in strict mode"):
         render(tmp_path, "three", strict=True)
+
+
+def test_a_markdown_extension_that_reads_files_renders_every_page(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A snippet file changes the pages that include it, not their Markdown."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("# Home\n", encoding="utf-8")
+    (docs / "a.md").write_text("# A\n", encoding="utf-8")
+    config = MINIMAL + "markdown_extensions: [pymdownx.snippets]\n"
+    settings = Settings(str(tmp_path / "mkdocs.yml"), str(docs), "", False)
+    (tmp_path / "mkdocs.yml").write_text(config, encoding="utf-8")
+    kept = Kept(tmp_path / "kept", tmp_path / "kept.pickle", tmp_path / "spare")
+    for name in ("one", "two"):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="generator"):
+            mine = dataclasses.replace(settings, site_dir=str(tmp_path / name))
+            assert build_site(mine, kept).rendered == 2
+        assert "read files no page names" in caplog.text
+
+
+KEYS = """
+import sys
+from generator.site import mkdocs_engine as me
+settings = me.Settings(sys.argv[1], sys.argv[2], sys.argv[3], False)
+config = settings.load()
+site = me._Site.open(config, clean=False)
+site.populate()
+print(me._fingerprint(config, site.files), site.theme.key, me._nav_digest(site.nav))
+"""
+
+
+def test_what_a_kept_site_is_checked_against_is_the_same_in_every_process(
+    tmp_path: Path,
+) -> None:
+    """Python orders sets by a hash that differs from one process to the next: a key
+    made in that order would make every other build render every page."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("---\ntags: [a, b]\n---\n# Home\n", encoding="utf-8")
+    config = Path(__file__).parent.parent / "mkdocs.yml"
+    args = [str(config), str(docs), str(tmp_path / "site")]
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", KEYS, *args],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(keys) == 1 and len(keys.pop().split()) == 3
 
 
 @pytest.mark.parametrize("lost", ["cache/rendered.pickle", "rendered"])

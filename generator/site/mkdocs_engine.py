@@ -19,7 +19,8 @@ what the end of the build needs from it is in the kept state. The 404 page and t
 search index are written by every build. Everything else a page's HTML depends on is
 the configuration, the theme and the installed packages (a fingerprint of them), and
 the navigation every page shows (its titles, addresses and front matter): when either
-changed, every page is rendered, and the log says why. A test holds the site of such a
+changed, every page is rendered, and the log says why; so with a Markdown extension that
+puts other files into pages (FILE_READING_EXTENSIONS). A test holds the site of such a
 build to be a cold build's, byte for byte, after each kind of edit.
 
 This follows mkdocs.commands.build.build of MkDocs CHECKED_MKDOCS step by step and
@@ -56,6 +57,9 @@ if TYPE_CHECKING:
     from mkdocs.structure.pages import Page
 
 SHAREABLE_PLUGINS = frozenset({"search", "material/search"})
+# Markdown extensions that put other files into a page: its HTML changes with them, which
+# its own Markdown does not show, so with one of these every page is rendered.
+FILE_READING_EXTENSIONS = frozenset({"pymdownx.snippets", "markdown_include.include"})
 CHECKED_MKDOCS = "1.6.1"  # the one MkDocs whose build this follows
 log = logging.getLogger(__name__)
 
@@ -149,8 +153,11 @@ def shareable(config: MkDocsConfig) -> bool:
 def _build(settings: Settings, config: MkDocsConfig, kept: Kept | None) -> RenderStats:
     """Only the pages that changed, where the kept site allows; else every page."""
     state = kept.load() if kept is not None else None
+    reading = sorted(set(config.markdown_extensions) & FILE_READING_EXTENSIONS)
     if kept is None:
         reason = ""
+    elif reading:
+        reason = f"the Markdown extensions {', '.join(reading)} read files no page names"
     elif not isinstance(state, _State):
         reason = "no rendered site is kept from an earlier build"
     else:
@@ -546,7 +553,12 @@ def _theme_files(env: jinja2.Environment, config: MkDocsConfig, known: _Theme | 
     from mkdocs import utils
 
     key = digest(
-        [*_packages(), *config.theme.dirs, *config.theme.static_templates, _own_theme(config)]
+        [
+            *_packages(),
+            *config.theme.dirs,
+            *sorted(config.theme.static_templates),  # a set: its order differs by process
+            _own_theme(config),
+        ]
     )
     if known is not None and known.key == key:
         return known
