@@ -1,15 +1,27 @@
 """`make bench`: build synthetic corpora of N tips and measure every stage.
 
-For each N: our whole build (seconds per stage, peak memory), a rebuild with
-nothing changed, the anchor (plain `mkdocs build` of the same tip files, same
-theme, hub-only nav), the floor (the anchor's files through our MkDocs stage, on
-both CPUs: with our stages, the least any page content could cost), site size and
-largest pages, and `tipkb search` latency over the labelled queries. Results go to
-benchmarks/results/ as JSON and a table.
-Each cold build is run three times (--repeat) and each time figure is the best of
-the three: on shared machines a single run may be slowed by a quarter by other work.
+For each N, in one interleaved run (each round builds every one of these in turn, so
+the machine's changing speed falls on all alike):
 
-    python -m benchmarks.run [--sizes 100,2000,10000] [--repeat 3] [--out DIR] [--work DIR]
+- the floor: plain `mkdocs build` (one CPU) of the same tip files, same theme,
+  hub-only nav: bare MkDocs + Material, what every ratio is to;
+- floor2: the floor's files through our MkDocs stage, on both CPUs (with our stages,
+  the least any page content could cost us);
+- the peer: the same tips as posts of Material's blog + tags plugins (`mkdocs build`);
+- Zensical on the floor's files;
+- our whole build, cold (seconds per stage, peak memory); again with nothing changed;
+  after editing one tip, with the build folder kept (CI with a cache);
+- the preview: `tipkb serve`'s rebuild after an editor saves one tip, from the save to
+  the rebuilt site in place, measured in the server's process.
+
+Then site size and largest pages, `tipkb search` latency over the labelled queries and
+`tipkb check` times. Results go to benchmarks/results/ as JSON and tables. Each round is
+run three times (--repeat) and each time figure is the best of the three: on shared
+machines a single run may be slowed by a quarter or more by other work.
+
+    python -m benchmarks.run [--sizes 2000] [--repeat 3] [--out DIR] [--work DIR]
+
+(--sizes 10000 takes many minutes.)
 """
 
 from __future__ import annotations
@@ -29,11 +41,17 @@ from typing import Any
 
 import yaml
 
+from .child import PEER_DOCS, edited_tip
 from .corpus import ROOT, make_corpus
+from .peer import make_peer_docs
 
 QUERIES = ROOT / "tests" / "labels" / "queries.yml"
 TARGETS = {
-    "ratio_to_anchor_2000": 1.2,
+    "ratio_to_floor_2000": 1.2,
+    "edit_over_floor_2000": 0.25,
+    "preview_over_floor_2000": 0.25,
+    "edit_over_floor_10000": 0.1,
+    "preview_over_floor_10000": 0.1,
     "our_stages_2000_s": 3.0,
     "scale_10000_over_2000": 5.5,
     "tip_page_kb": 40,
@@ -43,6 +61,17 @@ TARGETS = {
     "check_one_changed_2000_s": 1.0,
 }
 OUR_STAGES = ("load", "tag", "index", "related", "pages")
+# The cold builds of a round, in order, and their site folders; then `ours` again
+# (nothing changed, then one tip edited) and the preview.
+SITES = {
+    "floor": "floor-site",
+    "floor2": "floor2-site",
+    "peer": "peer-site",
+    "zensical": "zensical-site",
+    "ours": "site",
+}
+AFTER = ("rebuild", "edit", "preview")
+EDIT_LINE = "\nOne more line, as an editor adds it.\n"
 
 
 def measure(mode: str, content: Path, site: Path, build_dir: Path) -> dict[str, Any]:
@@ -148,39 +177,49 @@ def set_aside(path: Path, trash: Path) -> None:
 
 
 def bench_size(n: int, work: Path, trash: Path, repeat: int) -> dict[str, Any]:
-    """Cold builds (the anchor, the floor, ours) `repeat` times, keeping the best of each
-    figure (the least disturbed by other work on the machine), then a rebuild with
-    nothing changed."""
+    """`repeat` rounds of every build, keeping the best of each figure (the least
+    disturbed by other work on the machine)."""
     print(f"== {n} tips", flush=True)
     build_dir = work / "build"
     set_aside(work / "content", trash)
     content = make_corpus(n, work / "content")
-    # The anchor first: a rebuild deletes the site it replaces, which slows what follows.
-    sites = {"anchor": "anchor-site", "floor": "floor-site", "ours": "site"}
-    runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in sites}
+    make_peer_docs(content, work / PEER_DOCS)
+    runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in (*SITES, *AFTER)}
     for _ in range(repeat):
-        for stale in ("build", *sites.values()):  # cold, from files set aside (see set_aside)
+        for stale in ("build", "preview-site", *SITES.values()):  # from files set aside
             set_aside(work / stale, trash)
-        for mode, site in sites.items():
-            runs[mode].append(measure(mode, content, work / site, build_dir))
-            print(f"   {mode:6} {runs[mode][-1]['stages']['total']:.1f} s", flush=True)
-    anchor, floor, first = (best(runs[mode]) for mode in sites)
+        for mode, site in SITES.items():
+            note(runs, mode, measure(mode, content, work / site, build_dir))
+        note(runs, "rebuild", measure("ours", content, work / "site", build_dir))
+        tip, original = edited_tip(content), edited_tip(content).read_text(encoding="utf-8")
+        tip.write_text(original + EDIT_LINE, encoding="utf-8")
+        note(runs, "edit", measure("ours", content, work / "site", build_dir))
+        note(runs, "preview", measure("preview", content, work / "preview-site", build_dir))
+        tip.write_text(original, encoding="utf-8")
+    got = {mode: best(r) for mode, r in runs.items()}
     our_stages = min(sum(r["stages"].get(s, 0.0) for s in OUR_STAGES) for r in runs["ours"])
-    again = measure("ours", content, work / "site", build_dir)
-    print(f"   no-change rebuild {again['stages']['total']:.1f} s", flush=True)
+    floor = figure("floor", got["floor"])
     return {
         "n": n,
-        "ours": first,
-        "rebuild": again,
-        "anchor": anchor,
-        "floor": floor,
-        "ratio_to_anchor": first["stages"]["total"] / anchor["stages"]["total"],
-        "least_ratio": (our_stages + floor["stages"]["mkdocs"]) / anchor["stages"]["total"],
+        **got,
+        "ratios": {m: figure(m, got[m]) / floor for m in got if m != "floor"},
+        "ratio_to_floor": got["ours"]["stages"]["total"] / floor,
+        "least_ratio": (our_stages + got["floor2"]["stages"]["mkdocs"]) / floor,
         "our_stages_s": our_stages,
         "sizes": page_sizes(work / "site"),
         "search": search_latency(content, build_dir / "index"),
         "check": check_times(content, work),
     }
+
+
+def note(runs: dict[str, list[dict[str, Any]]], mode: str, run: dict[str, Any]) -> None:
+    runs[mode].append(run)
+    print(f"   {mode:8} {figure(mode, run):.2f} s", flush=True)
+
+
+def figure(mode: str, run: dict[str, Any]) -> float:
+    """The time a build is measured by: the whole child's, but the preview's rebuild."""
+    return run["stages"]["preview" if mode == "preview" else "total"]
 
 
 def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -192,7 +231,7 @@ def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def table(results: list[dict[str, Any]]) -> str:
     head = (
-        "| N | load | tag | index | related | pages | MkDocs | total | anchor | ratio | floor "
+        "| N | load | tag | index | related | pages | MkDocs | total | floor | ratio | floor2 "
         "| least ratio | our stages "
         "| rebuild tag+index | peak MB | site MB | max tip KB | max hub KB | search p50/p95 ms "
         "| check cold/unchanged/one changed s |"
@@ -203,13 +242,36 @@ def table(results: list[dict[str, Any]]) -> str:
         rows.append(
             f"| {r['n']} | {s.get('load', 0):.2f} | {s.get('tag', 0):.2f} | {s.get('index', 0):.2f} "
             f"| {s.get('related', 0):.2f} | {s.get('pages', 0):.2f} | {s.get('mkdocs', 0):.1f} | {s['total']:.1f} "
-            f"| {r['anchor']['stages']['total']:.1f} | {r['ratio_to_anchor']:.2f} "
-            f"| {r['floor']['stages']['mkdocs']:.1f} | {r['least_ratio']:.2f} | {r['our_stages_s']:.2f} "
+            f"| {r['floor']['stages']['total']:.1f} | {r['ratio_to_floor']:.2f} "
+            f"| {r['floor2']['stages']['mkdocs']:.1f} | {r['least_ratio']:.2f} | {r['our_stages_s']:.2f} "
             f"| {rb.get('tag', 0) + rb.get('index', 0):.2f} | {r['ours']['peak_mb']:.0f} "
             f"| {r['sizes']['site_mb']:.1f} | {r['sizes']['largest_tip_page_kb']:.1f} "
             f"| {r['sizes']['largest_hub_page_kb']:.1f} | {r['search']['p50_ms']:.1f}/{r['search']['p95_ms']:.1f} "
             f"| {c['cold_s']:.2f}/{c['unchanged_s']:.2f}/{c['one_changed_s']:.2f} |"
         )
+    return "\n".join(rows) + "\n"
+
+
+PEERS = {
+    "floor": "floor (bare MkDocs)",
+    "floor2": "floor, our 2-CPU stage",
+    "peer": "peer (blog + tags)",
+    "zensical": "Zensical",
+    "ours": "tipkb cold",
+    "rebuild": "tipkb unchanged",
+    "edit": "tipkb after one edit",
+    "preview": "preview edit→reload",
+}
+
+
+def peers_table(results: list[dict[str, Any]]) -> str:
+    """Every build of the round, in seconds and over the floor."""
+    head = "| N | " + " | ".join(PEERS.values()) + " |"
+    rows = [head, "|" + " --- |" * (len(PEERS) + 1)]
+    for r in results:
+        cells = [f"{figure('floor', r['floor']):.1f}"]
+        cells += [f"{figure(m, r[m]):.1f} ({r['ratios'][m]:.2f}×)" for m in PEERS if m != "floor"]
+        rows.append(f"| {r['n']} | " + " | ".join(cells) + " |")
     return "\n".join(rows) + "\n"
 
 
@@ -229,12 +291,16 @@ def verdicts(results: list[dict[str, Any]]) -> list[str]:
         checks.append(
             (f"no-change tag+index s at {r['n']}", tag_index, TARGETS["no_change_tag_index_s"])
         )
+    for n in (2000, 10000):
+        for mode in ("edit", "preview") if n in by_n else ():
+            limit = TARGETS[f"{mode}_over_floor_{n}"]
+            checks.append((f"{PEERS[mode]} over the floor at {n}", by_n[n]["ratios"][mode], limit))
     if 2000 in by_n:
         checks.append(
             (
-                "ratio to anchor at 2000",
-                by_n[2000]["ratio_to_anchor"],
-                TARGETS["ratio_to_anchor_2000"],
+                "ratio to the floor at 2000",
+                by_n[2000]["ratio_to_floor"],
+                TARGETS["ratio_to_floor_2000"],
             )
         )
         checks.append(
@@ -259,21 +325,36 @@ def verdicts(results: list[dict[str, Any]]) -> list[str]:
     ]
     if 2000 in by_n:  # what the ratio's target asks of MkDocs, whatever our pages hold
         lines.append(
-            f"note least ratio to anchor at 2000: {by_n[2000]['least_ratio']:.2f} "
-            "(our stages + the floor, over the anchor: bare tip pages and no hubs)"
+            f"note least ratio to the floor at 2000: {by_n[2000]['least_ratio']:.2f} "
+            "(our stages + floor2, over the floor: bare tip pages and no hubs)"
         )
     return lines
 
 
 def machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (
+        f"{platform.machine()}, {cpu_model()}, {usable} CPUs usable (nproc), "
+        f"Python {platform.python_version()}, {platform.system()}"
+    )
+
+
+def cpu_model() -> str:
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        return platform.processor() or "unknown CPU"
+    names = [line.split(":", 1)[1].strip() for line in info.splitlines() if "model name" in line]
+    return names[0] if names else "unknown CPU"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sizes", default="100,2000,10000", help="comma-separated corpus sizes")
+    parser.add_argument(
+        "--sizes", default="2000", help="comma-separated corpus sizes (10000 takes minutes)"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument(
         "--work", type=Path, default=ROOT / "build" / "bench", help="where corpora are built"
@@ -282,7 +363,7 @@ def main() -> None:
         "--repeat",
         type=int,
         default=3,
-        help="cold builds per size, the best time of each stage kept (default 3)",
+        help="rounds per size, the best time of each build and stage kept (default 3)",
     )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -293,7 +374,10 @@ def main() -> None:
     shutil.rmtree(trash, ignore_errors=True)
     report = {"machine": machine(), "targets": TARGETS, "results": results}
     (args.out / "results.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    text = f"Machine: {machine()}\n\n{table(results)}\n" + "\n".join(verdicts(results)) + "\n"
+    text = (
+        f"Machine: {machine()}; best of {args.repeat} rounds\n\n{peers_table(results)}\n"
+        f"{table(results)}\n" + "\n".join(verdicts(results)) + "\n"
+    )
     (args.out / "results.md").write_text(text, encoding="utf-8")
     print(text)
 

@@ -5,12 +5,14 @@ load + validate → tag → index → related tips → pages → engine → swap
 Everything is checked before anything is written. With two CPUs, one worker
 process shares the stages' work (generator.workers): a large search-index update
 is written by it while the pages are generated, and MkDocs renders part of the
-pages in it (generator.render). MkDocs builds into a temporary folder beside the
+pages in it (generator.site.mkdocs_engine). MkDocs builds into a temporary folder beside the
 site folder, which replaces the site only when the build (index included)
 succeeded: a failed or killed build leaves the previous site as it was, and its
 leftovers are removed by the next build. The engine is MkDocs (generator.site.mkdocs_engine)
 or Zensical (generator.site.zensical_engine), on the same generated pages; either one
-builds into that temporary folder.
+builds into that temporary folder. MkDocs renders there only the pages that changed since
+the last build with this build folder, and links in the rest from the rendered site the
+build folder keeps (generator.site.kept); Zensical renders every page.
 """
 
 from __future__ import annotations
@@ -42,16 +44,17 @@ from generator.importing import write as importing
 from generator.importing.write import ImportReport
 from generator.model import Content, Tip
 from generator.search import evaluation as search_evaluation
-from generator.search.evaluation import MRR_AT, SearchEvaluation
-from generator.search.index import OPEN, IndexPlan, IndexWrite, plan_index, update_index
+from generator.search.evaluation import SearchEvaluation
+from generator.search.index import IndexPlan, IndexWrite, plan_index, update_index
 from generator.search.query import SearchResults, check_filters, check_query, search
 from generator.search.related import related_tips
 from generator.site import outdir
+from generator.site.kept import Kept, RenderStats
 from generator.site.mkdocs_engine import Settings, build_site, mkdocs_records
 from generator.site.model import Site
 from generator.site.pagefind import index_site
 from generator.site.pages import WriteStats, render_bodies, render_pages, write_pages
-from generator.site.site_search import search_records
+from generator.site.site_search import install_data, search_data, search_records
 from generator.site.zensical_engine import run_zensical
 from generator.tagging.cache import tag_all
 from generator.tagging.tagger import TagRun, tag_run, tag_tip
@@ -69,7 +72,11 @@ ENGINES = ("mkdocs", "zensical")  # what renders the generated pages into the si
 DEFAULT_ENGINE = "mkdocs"
 BUILD_DIR = Path("build")  # what builds keep between runs: generated pages, caches, index
 DOCS, INDEX, CACHE = "docs", "index", "cache"  # its folders
+RENDERED = "rendered"  # and the site MkDocs rendered last (generator.site.kept)
+RENDERED_STATE = "rendered.pickle"  # what it was rendered from, in the cache folder
+SPARE = "spare"  # the site the last swap took out, for the next build to bring up to date
 RECORDS = "search-records"  # what the site search indexes of each tip (site_search.py)
+SEARCH_DATA = "search-data"  # and the files its page reads, put into the site as they are
 CONTENT_CACHE = "content.pickle"  # parsed tip files, shared by check and the build
 TAGS_CACHE = "tags.pickle"
 BODIES_CACHE = "bodies.pickle"  # tip bodies rendered and sanitized
@@ -110,6 +117,7 @@ class BuildReport:
     pages: WriteStats
     warnings: int  # of the pages and MkDocs (a strict build has none)
     stages: tuple[tuple[str, float], ...]
+    rendered: RenderStats  # how many pages the engine rendered afresh
 
     @property
     def seconds(self) -> float:
@@ -183,8 +191,9 @@ def build(
                     raise BuildError(
                         f"{page_warnings.count} warning(s) in strict mode; fix them and build again"
                     )
-                with fresh_site(site_dir) as fresh:
-                    warnings = page_warnings.count + _stage(
+                kept = kept_site(build_dir)
+                with fresh_site(site_dir, kept if engine == "mkdocs" else None) as fresh:
+                    rendered = _stage(
                         stages,
                         engine,
                         lambda: run_engine(
@@ -194,19 +203,30 @@ def build(
                             fresh,
                             strict=strict,
                             jobs=jobs or workers.cores(),
+                            kept=kept,
                         ),
-                        lambda n: f"{n} warnings" if n else "no warnings",
+                        lambda r: str(r) + (f" ({r.warnings} warnings)" if r.warnings else ""),
                     )
+                    # `fresh` is now the whole new site, however it was rendered. Its files
+                    # may be hard links shared with the kept copy and the published site:
+                    # what runs over it replaces a file, never writes into one.
                     _stage(
                         stages,
                         "site search",
-                        lambda: index_site(build_dir / RECORDS, fresh),
+                        lambda: _site_search(build_dir, fresh),
                         _count_indexed,
                     )
                     writer.wait()  # the terminal's index, written meanwhile
                 log.info("site: %s", site_dir)
+        warnings = page_warnings.count + rendered.warnings
         return BuildReport(
-            site_dir, len(shown), len(tips) - len(shown), written, warnings, tuple(stages)
+            site_dir,
+            len(shown),
+            len(tips) - len(shown),
+            written,
+            warnings,
+            tuple(stages),
+            rendered,
         )
 
 
@@ -248,6 +268,12 @@ def _load(content_dir: Path, strict: bool, build_dir: Path) -> Content:
     return content
 
 
+def _site_search(build_dir: Path, fresh: Path) -> int:
+    """The search page's data files and Pagefind's index, into the rendered site."""
+    install_data(build_dir / SEARCH_DATA, fresh)
+    return index_site(build_dir / RECORDS, fresh)
+
+
 def _count_indexed(pages: int) -> str:
     return f"{pages} tips indexed by Pagefind"
 
@@ -271,6 +297,7 @@ def _pages(site: Site, build_dir: Path) -> WriteStats:
     bodies = render_bodies(site.tips, build_dir / CACHE / BODIES_CACHE)
     site = dataclasses.replace(site, bodies=bodies)
     write_pages(search_records(site), build_dir / RECORDS)
+    write_pages(search_data(site), build_dir / SEARCH_DATA)
     return write_pages(render_pages(site), build_dir / DOCS)
 
 
@@ -314,6 +341,11 @@ class _IndexWriter:
             raise BuildError(f"the search index writer stopped: {err}") from None
 
 
+def kept_site(build_dir: Path) -> Kept:
+    """The rendered site a build folder keeps for the next build."""
+    return Kept(build_dir / RENDERED, build_dir / CACHE / RENDERED_STATE, build_dir / SPARE)
+
+
 def _locked(build_dir: Path) -> AbstractContextManager[None]:
     """One build at a time per build folder: two would overwrite each other's pages."""
     busy = f"another build is running in {build_dir}; wait for it to finish"
@@ -321,21 +353,20 @@ def _locked(build_dir: Path) -> AbstractContextManager[None]:
 
 
 @contextmanager
-def fresh_site(site_dir: Path) -> Iterator[Path]:
-    """A fresh folder beside `site_dir` for the engine to build into, swapped in as
-    `site_dir` when the block ends; removed instead when it raises, so a failed build
-    leaves the previous site as it was."""
+def fresh_site(site_dir: Path, recycle: Kept | None = None) -> Iterator[Path]:
+    """A folder beside `site_dir` for the engine to build into (new, or the spare site to
+    bring up to date), swapped in as `site_dir` when the block ends; removed instead when
+    it raises, so a failed build leaves the previous site as it was."""
     try:
         site_dir.parent.mkdir(parents=True, exist_ok=True)
         _clean_leftovers(site_dir)
-        fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-build-", dir=site_dir.parent))
-        fresh.chmod(0o755)  # mkdtemp's 0700 would hide the site from the web server
+        fresh = _fresh(site_dir, recycle)
     except OSError as err:
         raise _os_error(err, "cannot prepare the site folder") from None
     try:
         yield fresh
         outdir.mark(fresh)
-        _swap(fresh, site_dir)
+        _swap(fresh, site_dir, recycle)
     except OSError as err:
         shutil.rmtree(fresh, ignore_errors=True)
         raise _os_error(err, "cannot write the site") from None
@@ -345,13 +376,21 @@ def fresh_site(site_dir: Path) -> Iterator[Path]:
 
 
 def run_engine(
-    engine: str, config_file: Path, docs_dir: Path, out_dir: Path, *, strict: bool, jobs: int
-) -> int:
-    """Render the generated pages in `docs_dir` into `out_dir` with MkDocs or Zensical;
-    the number of the engine's warnings (in strict mode any warning fails)."""
+    engine: str,
+    config_file: Path,
+    docs_dir: Path,
+    out_dir: Path,
+    *,
+    strict: bool,
+    jobs: int,
+    kept: Kept | None = None,
+) -> RenderStats:
+    """Render the generated pages in `docs_dir` into `out_dir` with MkDocs (only the pages
+    changed since the site `kept` holds) or Zensical; what was rendered, and the engine's
+    warnings (in strict mode any warning fails)."""
     if engine == "zensical":
         return run_zensical(config_file, docs_dir, out_dir, strict=strict)
-    return run_mkdocs(config_file, docs_dir, out_dir, strict=strict, jobs=jobs)
+    return run_mkdocs(config_file, docs_dir, out_dir, strict=strict, jobs=jobs, kept=kept)
 
 
 def _os_error(err: OSError, what: str) -> BuildError:
@@ -360,20 +399,30 @@ def _os_error(err: OSError, what: str) -> BuildError:
 
 
 def run_mkdocs(
-    config_file: Path, docs_dir: Path, out_dir: Path, *, strict: bool = False, jobs: int = 2
-) -> int:
-    """MkDocs' build (on both CPUs where it can), quiet but for its warnings, which are
-    logged and counted."""
+    config_file: Path,
+    docs_dir: Path,
+    out_dir: Path,
+    *,
+    strict: bool = False,
+    jobs: int = 2,
+    kept: Kept | None = None,
+) -> RenderStats:
+    """MkDocs' build (on both CPUs where it can, only the changed pages where `kept`
+    allows), quiet but for its warnings, which are logged and counted."""
     from mkdocs.exceptions import MkDocsException
 
-    settings = Settings(str(config_file), str(docs_dir.absolute()), str(out_dir), strict, jobs)
+    # Compiled templates are kept in the build folder's cache, beside the kept site's state.
+    templates = str(kept.state_file.with_name("templates")) if kept is not None else ""
+    settings = Settings(
+        str(config_file), str(docs_dir.absolute()), str(out_dir), strict, jobs, templates
+    )
     warnings = _Forward()
     with mkdocs_records(warnings):
         try:
-            build_site(settings)
+            rendered = build_site(settings, kept)
         except MkDocsException as err:
             raise BuildError(f"MkDocs: {err.format_message()}") from None
-    return warnings.count
+    return dataclasses.replace(rendered, warnings=warnings.count)
 
 
 class _Count(logging.Handler):
@@ -409,14 +458,36 @@ class _Forward(logging.Handler):
         log.warning("mkdocs: %s", record.getMessage())
 
 
-def _swap(fresh: Path, site_dir: Path) -> None:
-    """Replace `site_dir` by `fresh`: two renames, the old site kept until the new one is in."""
+def _fresh(site_dir: Path, recycle: Kept | None) -> Path:
+    """The folder to build the new site in, beside the site folder: new and empty, or the
+    site the last swap took out, to be brought up to date (generator.site.kept)."""
+    fresh = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-build-", dir=site_dir.parent))
+    fresh.chmod(0o755)  # mkdtemp's 0700 would hide the site from the web server
+    if recycle is not None and recycle.spare.is_dir():
+        try:
+            os.replace(recycle.spare, fresh)  # onto an empty folder; not across disks
+        except OSError as err:
+            log.debug("not recycling %s: %s", recycle.spare, err.strerror)
+    return fresh
+
+
+def _swap(fresh: Path, site_dir: Path, recycle: Kept | None = None) -> None:
+    """Replace `site_dir` by `fresh`: two renames, the old site kept until the new one is
+    in; then kept as the spare to recycle, or deleted."""
     if not site_dir.exists():
         os.replace(fresh, site_dir)
         return
     old = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-old-", dir=site_dir.parent))
     os.replace(site_dir, old)  # onto an empty folder: allowed, and atomic
     os.replace(fresh, site_dir)
+    if recycle is not None:
+        try:
+            shutil.rmtree(recycle.spare, ignore_errors=True)  # one a Zensical build left
+            recycle.spare.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(old, recycle.spare)
+            return
+        except OSError as err:  # another disk: deleted instead
+            log.debug("not keeping %s to recycle: %s", old, err.strerror)
     shutil.rmtree(old, ignore_errors=True)
 
 
@@ -488,19 +559,7 @@ def import_pages(pages: Sequence[Path], content_dir: Path, *, force: bool = Fals
 
 
 def evaluate_search(content_dir: Path, queries: Path) -> SearchEvaluation:
-    """`tipkb eval search`: hit@3 and MRR@10 of the terminal search on labelled queries,
-    per split, on a fresh index of the content's tips tagged afresh (not the build's)."""
+    """`tipkb eval search`: hit@3 and MRR@10 of the terminal search on labelled queries."""
     content = load_content(content_dir)
     tips = visible_tips(tuple(tag_tip(t, content.taxonomy) for t in content.tips), clock.today())
-    labelled = search_evaluation.load_queries(queries, {t.slug for t in tips})
-    with tempfile.TemporaryDirectory(prefix="tipkb-eval-") as tmp:
-        index_dir = Path(tmp)
-        update_index(tips, content.taxonomy, index_dir)
-        try:
-            outcomes = search_evaluation.run_queries(
-                labelled,
-                lambda text: search(index_dir, text, content.taxonomy, limit=MRR_AT).slugs,
-            )
-        finally:
-            OPEN.close(index_dir)
-    return SearchEvaluation(queries, outcomes)
+    return search_evaluation.evaluate(tips, content.taxonomy, queries)

@@ -170,19 +170,8 @@ class Cache:
     @classmethod
     def open(cls, path: Path | None) -> Cache:
         """The cache stored at `path`, or an empty one (also for None: no caching)."""
-        if path is None or not path.is_file():
-            return cls(path, {})
-        try:
-            data = verified(path.read_bytes())
-            if data is None:
-                log.debug("ignoring cache %s: not signed on this machine", path)
-                return cls(path, {})
-            with _loading_for_the_run():
-                fingerprint, entries = pickle.loads(data)
-        except Exception as err:  # a corrupt file: start afresh
-            log.debug("ignoring cache %s: %s", path, err)
-            return cls(path, {})
-        return cls(path, entries if fingerprint == code_fingerprint() else {})
+        entries = load_signed(path)
+        return cls(path, entries if isinstance(entries, dict) else {})
 
     def get(self, key: tuple[str, ...] | None) -> Any | None:
         if key is None:
@@ -228,12 +217,36 @@ class Cache:
         """Write the entries used in this run, if they differ from what was loaded."""
         if self.path is None or self._new.keys() == self._old.keys():
             return
-        try:
-            data = pickle.dumps((code_fingerprint(), self._new), protocol=pickle.HIGHEST_PROTOCOL)
-            signed = sign(data)
-            if signed is None:
-                return
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_bytes_atomic(self.path, signed)
-        except OSError as err:
-            log.debug("cannot save cache %s: %s", self.path, os.strerror(err.errno or 0))
+        save_signed(self.path, self._new)
+
+
+def load_signed(path: Path | None) -> Any | None:
+    """What save_signed stored at `path` with this code, else None (no file, not signed
+    on this machine, corrupt, or stored by other code)."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        data = verified(path.read_bytes())
+        if data is None:
+            log.debug("ignoring cache %s: not signed on this machine", path)
+            return None
+        with _loading_for_the_run():
+            fingerprint, value = pickle.loads(data)
+    except Exception as err:  # a corrupt file: start afresh
+        log.debug("ignoring cache %s: %s", path, err)
+        return None
+    return value if fingerprint == code_fingerprint() else None
+
+
+def save_signed(path: Path, value: Any) -> None:
+    """Store `value` at `path`, signed and tied to this code; a failure is only logged
+    (a cache that cannot be written is only slower)."""
+    try:
+        data = pickle.dumps((code_fingerprint(), value), protocol=pickle.HIGHEST_PROTOCOL)
+        signed = sign(data)
+        if signed is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(path, signed)
+    except OSError as err:
+        log.debug("cannot save cache %s: %s", path, os.strerror(err.errno or 0))

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import functools
 import logging
 import os
 import re
+import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -161,3 +163,84 @@ def exclusive(lock_file: Path, busy: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def link_tree(source: Path, target: Path, skip: Container[str] = frozenset()) -> int:
+    """Give `target` every file under `source` but those whose relative path (with `/`)
+    is in `skip`: as a hard link, or a copy where the file system has none (another
+    disk). Folders are made as needed; files already in `target` must be in `skip`.
+    How many files were linked or copied.
+
+    A link is the same file under two names, so neither copy may be written into
+    afterwards, only replaced (a new file renamed over it, or unlinked and made anew).
+    """
+    linked, todo = 0, [""]
+    while todo:
+        folder, made = todo.pop(), False
+        with os.scandir(os.path.join(source, folder)) as entries:
+            for entry in entries:
+                relative = f"{folder}/{entry.name}" if folder else entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(relative)
+                elif relative not in skip:
+                    if not made:  # only folders that get a file: a gone page's leaves none
+                        os.makedirs(os.path.join(target, folder), exist_ok=True)
+                        made = True
+                    link_or_copy(entry.path, os.path.join(target, relative))
+                    linked += 1
+    return linked
+
+
+def link_or_copy(source: str | Path, target: str | Path) -> None:
+    """A hard link to `source` named `target`, else (another disk) a copy of it."""
+    try:
+        os.link(source, target)
+    except OSError as err:
+        if err.errno not in _NO_LINKS:
+            raise
+        _copying(os.stat(source).st_dev, os.stat(os.path.dirname(target) or ".").st_dev)
+        shutil.copy2(source, target)
+
+
+@functools.cache
+def _copying(source_disk: int, target_disk: int) -> None:
+    """Say once per pair of disks that their files are copied, not linked (slower)."""
+    log.info(
+        "copying files instead of linking them (%s): keep the site and build folders "
+        "on one disk for faster builds",
+        "another disk" if source_disk != target_disk else "no hard links on this disk",
+    )
+
+
+# What os.link raises where the file system cannot link these two files.
+_NO_LINKS = {errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP}
+
+
+def files_under(root: Path) -> set[str]:
+    """The relative paths (with `/`) of every file under `root`, none if it is missing."""
+    return set(file_ids(root))
+
+
+def file_ids(root: Path, *, by_inode: bool = True) -> dict[str, tuple[int, int]]:
+    """Every file under `root` (relative path, with `/`) and what tells it from another
+    file of that name: its inode (a hard link has its target's; scandir knows it, with
+    no call per file), or `by_inode` False, its size and modification time (a copy made
+    by link_or_copy on another disk has its original's). Empty if `root` is missing."""
+    found: dict[str, tuple[int, int]] = {}
+    todo = [""]
+    while todo:
+        folder = todo.pop()
+        try:
+            entries = list(os.scandir(os.path.join(root, folder)))
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            relative = f"{folder}/{entry.name}" if folder else entry.name
+            if entry.is_dir(follow_symlinks=False):
+                todo.append(relative)
+            elif by_inode:
+                found[relative] = (0, entry.inode())
+            else:
+                st = entry.stat(follow_symlinks=False)
+                found[relative] = (st.st_size, st.st_mtime_ns)
+    return found

@@ -1,7 +1,8 @@
 """Preview the site while editing: build, serve on 127.0.0.1, rebuild and reload on change.
 
 Uses MkDocs' live-reload server, but every rebuild goes through our own
-`build()`, so the preview shows exactly what `tipkb build --drafts` would.
+`build()`, so the preview shows exactly what `tipkb build --drafts` would, and like it
+renders only the pages whose Markdown changed since the last rebuild.
 The preview site lives in a temporary folder, never in `site/`.
 """
 
@@ -19,6 +20,7 @@ from mkdocs.livereload import LiveReloadServer
 from generator.build import build, default_config
 from generator.content.escape import html
 from generator.errors import BuildError, ContentError, TipkbError
+from generator.files import write_bytes_atomic
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +78,11 @@ _BODY = re.compile(r"<body[^>]*>")
 
 def show_failure(site_dir: Path, err: TipkbError) -> int:
     """Put a banner listing the build's problems at the top of every page of the preview
-    (a folder of its own, never published); how many pages got it."""
+    (a folder of its own, never published); how many pages got it.
+
+    Each page is replaced, not written into: its file is shared with the rendered site
+    the build folder keeps (generator.site.kept), which must stay as it was rendered.
+    """
     problems = [str(p) for p in err.problems] if isinstance(err, ContentError) else [str(err)]
     items = "".join(f"<li><code>{html(line)}</code></li>" for line in problems)
     banner = (
@@ -90,7 +96,7 @@ def show_failure(site_dir: Path, err: TipkbError) -> int:
         text = re.sub(rf'<div class="{BANNER_CLASS}".*?</ul></div>', "", text, flags=re.S)
         text, found = _BODY.subn(lambda m: m[0] + banner, text, count=1)
         if found:
-            page.write_text(text, encoding="utf-8")
+            write_bytes_atomic(page, text.encode("utf-8"))
             marked += 1
     return marked
 
@@ -106,8 +112,13 @@ def serve(
     today: dt.date | None = None,
     engine: str | None = None,
 ) -> None:
-    """Serve the preview until Ctrl+C."""
-    with tempfile.TemporaryDirectory(prefix="tipkb-serve-") as tmp:
+    """Serve the preview until Ctrl+C.
+
+    The preview's site is a temporary folder beside the build folder: on the same disk
+    (the system's temporary folder is often a disk in memory), so each rebuild links the
+    pages it did not render from the kept site (generator.site.kept) instead of copying."""
+    build_dir.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="tipkb-serve-", dir=build_dir.parent) as tmp:
         server = preview_server(
             content_dir,
             Path(tmp) / "site",

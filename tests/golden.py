@@ -1,5 +1,5 @@
-"""Golden files: the Markdown pages (and the search page's answers) generated from
-tests/fixtures/site/; the search vocabulary's many small files are tested on their own.
+"""Golden files: the Markdown pages generated from tests/fixtures/site/ (the search
+page's data files are tested on their own, in tests/test_site_search.py).
 
 `python -m tests.golden` (or `make golden`) regenerates them: it shows the
 diff and asks before overwriting (`--yes` to skip the question; without a
@@ -37,13 +37,9 @@ def fixture_site(drafts: bool) -> Site:
     return Site(tips, content.taxonomy, {k: tuple(v) for k, v in related.items()}, TODAY)
 
 
-SKIPPED = "search/words/"  # the vocabulary, by first letters (tests/test_site_search.py)
-
-
 def rendered(mode: str) -> dict[str, str]:
     """Page path → Markdown, freshly generated."""
-    pages = render_pages(fixture_site(MODES[mode]))
-    return {page.path: page.text for page in pages if not page.path.startswith(SKIPPED)}
+    return {page.path: page.text for page in render_pages(fixture_site(MODES[mode]))}
 
 
 def stored(mode: str) -> dict[str, str]:

@@ -438,8 +438,8 @@ def test_a_killed_build_leaves_the_previous_site_intact(tmp_path: Path) -> None:
     script = (
         "import datetime, pathlib, time, generator.build as b\n"
         "real = b.build_site\n"
-        "def slow(settings):\n"
-        "    real(settings)\n"
+        "def slow(*args):\n"
+        "    real(*args)\n"
         "    print('built', flush=True)\n"
         "    time.sleep(60)\n"  # killed here: the new site is complete but not swapped in
         "b.build_site = slow\n"

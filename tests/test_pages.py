@@ -22,6 +22,7 @@ from generator.site import markdown as md
 from generator.site.model import Page, Site
 from generator.site.pages import render_pages, write_pages
 from generator.site.parts import PHRASES_PER_PAGE, TIPS_PER_PAGE
+from generator.site.site_search import search_data
 
 ROOT = Path(__file__).parent.parent
 LINK = re.compile(r"\]\(([^)\s]+)\)")
@@ -343,5 +344,6 @@ def test_a_situation_without_tips_says_so_points_to_close_ones_and_is_no_search_
     pages = {p.path: p.text for p in render_pages(site)}
     page = pages["situations/long-wait/index.md"]
     assert "No tip gives the words for this yet" in page
-    assert '"long-wait"' not in pages["search/answers.json"]  # no answer of the site search
+    answers = {p.path: p.text for p in search_data(site)}["search/answers.json"]
+    assert '"long-wait"' not in answers  # and no answer of the site search
     assert "situations/long-wait/" not in pages["index.md"]  # not offered on the home page

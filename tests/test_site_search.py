@@ -16,7 +16,7 @@ from generator.model import Phrase, Taxonomy, Term, Tip
 from generator.search.analysis import STOP_WORDS, inflection_key
 from generator.search.vocabulary import shards, vocabulary
 from generator.site.model import Site
-from generator.site.site_search import search_pages, search_records
+from generator.site.site_search import search_data, search_records
 
 ROOT = Path(__file__).parent.parent
 SCRIPT = ROOT / "theme" / "assets" / "tipkb-search.js"
@@ -96,17 +96,13 @@ def test_hostile_text_stays_text_in_the_record_and_the_answers() -> None:
     parsed = record(site, "hostile")
     assert set(parsed.tags) <= {"html", "head", "title", "body", "h1", "div", "p", "span"}
     assert parsed.meta["phrase1"] == HOSTILE
-    answers = json.loads(
-        next(p.text for p in search_pages(site) if p.path.endswith("answers.json"))
-    )
+    answers = json.loads(next(p.text for p in search_data(site) if p.path.endswith("answers.json")))
     assert answers["situations"][0]["phrases"] == [HOSTILE]  # data: the page sets it as text
 
 
 def test_answers_name_each_situation_with_tips_and_carry_the_stop_words() -> None:
     site = fixture_site(drafts=False)
-    answers = json.loads(
-        next(p.text for p in search_pages(site) if p.path.endswith("answers.json"))
-    )
+    answers = json.loads(next(p.text for p in search_data(site) if p.path.endswith("answers.json")))
     assert set(answers["stop"]) == STOP_WORDS
     by_id = {s["id"]: s for s in answers["situations"]}
     assert set(by_id) == {t.id for t in site.taxonomy.situations if site.tips_for(t)}

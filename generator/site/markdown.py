@@ -58,6 +58,7 @@ def html_list(items: Iterable[str], css: str = "") -> str:
     return f'<div class="{css}">\n{ul}\n</div>' if css else ul
 
 
+@lru_cache(maxsize=1 << 18)  # 42,000 links at 2,000 tips, the same ones each preview rebuild
 def url(source: str, target: str) -> str:
     """The relative URL of page `target` from page `source`, for a raw HTML link.
 

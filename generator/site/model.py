@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from generator import clock
 from generator.model import Phrase, Taxonomy, Term, Tip
@@ -58,10 +58,20 @@ class Site:
     def phrases_for(self, term: Term) -> tuple[Said, ...]:
         """What to say in a situation, or with a technique; newest tips first, no repeats."""
         if term in self.taxonomy.situations:
-            said = (Said(p, t) for t in self.tips for p in t.phrases if fits(p, t, term.id))
-        else:
-            said = (Said(p, t) for t in self.tips_for(term) for p in t.phrases)
-        return unique(said)
+            return self._phrases_by_situation.get(term.id, ())
+        return unique(Said(p, t) for t in self.tips_for(term) for p in t.phrases)
+
+    @cached_property
+    def _phrases_by_situation(self) -> dict[str, tuple[Said, ...]]:
+        """Each situation's phrases, in one pass over the tips (the pages ask for them
+        about 80 times, and each asking went through every tip). A phrase fits the
+        situations it is linked to, or its tip's if it has none at all."""
+        found: dict[str, list[Said]] = {}
+        for tip in self.tips:
+            for phrase in tip.phrases:
+                for situation_id in dict.fromkeys(phrase.fits or tip.situations):
+                    found.setdefault(situation_id, []).append(Said(phrase, tip))
+        return {situation_id: unique(said) for situation_id, said in found.items()}
 
     def general_phrases(self) -> tuple[Said, ...]:
         """Phrases that belong to no situation: their tip has none and they name none."""
@@ -87,18 +97,19 @@ class Site:
         return next((t for t in self.tips if t.date and not self.status(t)), None)
 
 
-def fits(phrase: Phrase, tip: Tip, situation_id: str) -> bool:
-    """A phrase fits the situations it is linked to, or its tip's if it has none at all."""
-    return situation_id in (phrase.fits or tip.situations)
-
-
 def unique(said: Iterable[Said]) -> tuple[Said, ...]:
     """Keep the first of phrases with the same wording."""
     seen: set[str] = set()
     kept = []
     for item in said:
-        key = " ".join(item.phrase.text.casefold().split())
+        key = _wording(item.phrase.text)
         if key not in seen:
             seen.add(key)
             kept.append(item)
     return tuple(kept)
+
+
+@lru_cache(maxsize=1 << 16)
+def _wording(text: str) -> str:
+    """What tells two phrases apart: their words, whatever the case and spacing."""
+    return " ".join(text.casefold().split())

@@ -16,10 +16,11 @@ its raw HTML links resolve in both engines: see markdown.url):
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from generator.cache import Cache, text_key
 from generator.content.safety import render_body
@@ -73,49 +74,60 @@ class WriteStats:
 
 
 def write_pages(pages: Sequence[Page], docs_dir: Path) -> WriteStats:
-    """Write pages whose text changed; remove the files no page produces."""
+    """Write pages whose text changed; remove the files no page produces, and the
+    folders that leaves empty."""
     docs_dir.mkdir(parents=True, exist_ok=True)
-    wanted = {_inside(docs_dir, p.path) for p in pages}
+    # One walk of the folder, deepest first, and paths as strings: pathlib's rglob, twice,
+    # and a Path per page took a fifth of a rebuild's pages stage at 2,000 tips.
+    root = str(docs_dir)
+    tree = list(os.walk(root, topdown=False))
+    existing = {os.path.join(folder, name) for folder, _, names in tree for name in names}
+    wanted = {_inside(docs_dir, p.path): p for p in pages}
     written = 0
-    folders: set[Path] = set()
-    for page in pages:
-        path = docs_dir / page.path
-        if not _same_text(path, page.text):
-            if path.parent not in folders:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                folders.add(path.parent)
+    folders: set[str] = set()
+    for path, page in wanted.items():
+        if path not in existing or not _same_text(path, page.text):
+            folder = os.path.dirname(path)
+            if folder not in folders:
+                os.makedirs(folder, exist_ok=True)
+                folders.add(folder)
             # Not atomic, and needs not be: only this build reads the docs folder, under
             # the build lock, and a page a killed build left half-written differs from
             # its text, so the next build writes it again.
-            path.write_text(page.text, encoding="utf-8")
+            Path(path).write_text(page.text, encoding="utf-8")
             written += 1
-    stale = [p for p in docs_dir.rglob("*") if p not in wanted and p.is_file()]
+    stale = [p for p in existing if p not in wanted]
     for path in stale:
-        path.unlink()
-    _remove_empty_dirs(docs_dir)
+        os.unlink(path)
+    _remove_empty_dirs(root, tree, {os.path.dirname(p) for p in wanted})
     return WriteStats(pages=len(pages), written=written, removed=len(stale))
 
 
-def _inside(docs_dir: Path, relative: str) -> Path:
+def _inside(docs_dir: Path, relative: str) -> str:
     """The file of a page; a path that would leave the docs folder is a bug, never written.
 
     Checked by name (relative, no `..`): the docs folder is the build's own, holding
     no links that could lead out, and resolving 10,000 paths on disk is slow.
     """
-    parts = PurePosixPath(relative).parts
-    if not parts or ".." in parts or PurePosixPath(relative).is_absolute():
+    parts = [part for part in relative.split("/") if part not in ("", ".")]
+    if not parts or ".." in parts or relative.startswith("/"):
         raise BuildError(f"page path {relative!r} leaves {docs_dir}")
-    return docs_dir / relative
+    return os.path.join(docs_dir, *parts)
 
 
-def _same_text(path: Path, text: str) -> bool:
+def _same_text(path: str, text: str) -> bool:
     try:
-        return path.read_text(encoding="utf-8") == text
+        with open(path, encoding="utf-8") as file:
+            return file.read() == text
     except (FileNotFoundError, UnicodeDecodeError):
         return False
 
 
-def _remove_empty_dirs(root: Path) -> None:
-    for folder in sorted((p for p in root.rglob("*") if p.is_dir()), reverse=True):
-        if not any(folder.iterdir()):
-            folder.rmdir()
+def _remove_empty_dirs(
+    root: str, tree: list[tuple[str, list[str], list[str]]], holding: set[str]
+) -> None:
+    """Remove the folders of `tree` (walked deepest first) left without files, but those
+    `holding` a page."""
+    for folder, _, _ in tree:
+        if folder != root and folder not in holding and not os.listdir(folder):
+            os.rmdir(folder)

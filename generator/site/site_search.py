@@ -21,6 +21,9 @@ For the search page it writes:
 from __future__ import annotations
 
 import json
+import posixpath
+import shutil
+from pathlib import Path
 
 from generator.content.safety import plain_text, render_body
 from generator.model import Term, Tip
@@ -93,11 +96,34 @@ def _summary(site: Site, tip: Tip) -> str:
 
 
 def search_pages(site: Site) -> list[Page]:
-    """The search page and the data files its script reads."""
-    pages = [Page(SEARCH, _search_page()), Page(ANSWERS, _json(_answers(site)))]
+    """The search page, which the engine renders."""
+    return [Page(SEARCH, _search_page())]
+
+
+def search_data(site: Site) -> list[Page]:
+    """The data files the search page's script reads (docs-relative paths); they are put
+    into the rendered site beside the index (install_data), not given to the engine,
+    which would take a change of any of them for a change of every page's theme."""
+    pages = [Page(ANSWERS, _json(_answers(site)))]
     for prefix, words in shards(vocabulary(site.tips, site.taxonomy)).items():
         pages.append(Page(WORDS.format(prefix), _json(words)))
     return pages
+
+
+def install_data(data_dir: Path, site_dir: Path) -> int:
+    """Copy the data files written to `data_dir` into the rendered site; how many. Files
+    already there are removed first, not written into: a site brought up to date may share
+    them as hard links with the published one."""
+    shutil.rmtree(site_dir / posixpath.dirname(WORDS), ignore_errors=True)
+    copied = 0
+    for source in sorted(data_dir.rglob("*")):
+        if source.is_file():
+            target = site_dir / source.relative_to(data_dir)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)
+            shutil.copyfile(source, target)
+            copied += 1
+    return copied
 
 
 def _search_page() -> str:

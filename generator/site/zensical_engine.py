@@ -9,6 +9,11 @@ allows, else copied), a link to each folder the configuration names (the theme's
 `zensical build --clean` runs on it in a subprocess, and its site is moved into
 the folder the build publishes. The project folder is named after that folder,
 so what a killed build leaves is removed with it (build.publish).
+
+Every build renders every page. Zensical keeps a cache of its own (in the project's
+.cache/, used by a build without --clean), but on our pages it saved nothing: at 2,000
+tips, a build with that cache and nothing changed took 69 s, and after editing one tip
+92 s, against 80 s from scratch (0.0.73, on the same machine in the same hour).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import sys
 from pathlib import Path
 
 from generator.errors import BuildError
+from generator.files import link_or_copy
+from generator.site.kept import RenderStats
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +40,11 @@ _WARNING = re.compile(r"^Warning:\s*(.*)$")  # then, on a later line: [ index.md
 _WHERE = re.compile(r"\[\s*(\S+:\d+:\d+)\s*\]")
 
 
-def run_zensical(config_file: Path, docs_dir: Path, out_dir: Path, *, strict: bool = False) -> int:
-    """Build the pages of `docs_dir` into the empty folder `out_dir`; the number of
-    warnings Zensical printed (logged). Raises BuildError when Zensical fails."""
+def run_zensical(
+    config_file: Path, docs_dir: Path, out_dir: Path, *, strict: bool = False
+) -> RenderStats:
+    """Build the pages of `docs_dir` into the empty folder `out_dir`; how many there
+    are, and the warnings Zensical printed (logged). Raises BuildError when Zensical fails."""
     project = out_dir.with_name(f"{out_dir.name}-zensical")
     try:
         lay_out(project, config_file, docs_dir)
@@ -47,7 +56,8 @@ def run_zensical(config_file: Path, docs_dir: Path, out_dir: Path, *, strict: bo
     found = warnings(output)
     for warning in found:
         log.warning("zensical: %s", warning)
-    return len(found)
+    pages = sum(1 for _ in docs_dir.rglob("*.md"))
+    return RenderStats(pages, pages, len(found), full="Zensical renders every page")
 
 
 def warnings(output: str) -> list[str]:
@@ -68,7 +78,7 @@ def warnings(output: str) -> list[str]:
 def lay_out(project: Path, config_file: Path, docs_dir: Path) -> None:
     """A Zensical project in `project`: the pages, the configuration's folders, its file."""
     project.mkdir()
-    shutil.copytree(docs_dir, project / DOCS, copy_function=_link_or_copy)
+    shutil.copytree(docs_dir, project / DOCS, copy_function=link_or_copy)
     config = config_file.read_text(encoding="utf-8")
     for folder in _CUSTOM_DIR.findall(config):
         source = (config_file.parent / folder).absolute()
@@ -78,13 +88,6 @@ def lay_out(project: Path, config_file: Path, docs_dir: Path) -> None:
     config = _DIR_KEY.sub("", config)
     config += f"\ndocs_dir: {DOCS}\nsite_dir: {SITE}\n"
     (project / "mkdocs.yml").write_text(config, encoding="utf-8")
-
-
-def _link_or_copy(source: str, target: str) -> None:
-    try:
-        os.link(source, target)
-    except OSError:  # another file system, or one without hard links
-        shutil.copy2(source, target)
 
 
 def _zensical(project: Path, strict: bool) -> str:
