@@ -23,7 +23,6 @@ every page. Only one build at a time uses a build folder (its lock).
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import shutil
@@ -35,8 +34,6 @@ from typing import Any
 
 from generator.cache import load_signed, save_signed
 from generator.files import file_ids, files_under, link_or_copy, link_tree
-
-log = logging.getLogger(__name__)
 
 TOKEN = ".tipkb-kept"  # in the kept copy: which state describes it
 
@@ -105,12 +102,13 @@ class Kept:
         """Keep a copy of the whole site in `fresh` (rendered from scratch), with its state."""
         self.drop()
         self.folder.parent.mkdir(parents=True, exist_ok=True)
+        old = self.folder.with_name(f".{self.folder.name}-old")
+        for leftover in [old, *self.folder.parent.glob(f".{self.folder.name}-new-*")]:
+            shutil.rmtree(leftover, ignore_errors=True)  # what a killed build left
         new = Path(tempfile.mkdtemp(prefix=f".{self.folder.name}-new-", dir=self.folder.parent))
         link_tree(fresh, new)
         token = secrets.token_hex(16)
         (new / TOKEN).write_text(token, encoding="utf-8")
-        old = self.folder.with_name(f".{self.folder.name}-old")
-        shutil.rmtree(old, ignore_errors=True)  # what a killed build left
         if self.folder.exists():
             os.replace(self.folder, old)
         os.replace(new, self.folder)
