@@ -1,6 +1,6 @@
 """Build the site: the one orchestrator, in explicit stages.
 
-load + validate → tag → index → related tips → pages → engine → swap in.
+load + validate → tag → index → related tips → pages (and search records) → engine → site search → swap in.
 
 Everything is checked before anything is written. With two CPUs, one worker
 process shares the stages' work (generator.workers): a large search-index update
@@ -30,7 +30,7 @@ from concurrent import futures
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -44,15 +44,23 @@ from generator.importing import write as importing
 from generator.importing.write import ImportReport
 from generator.model import Content, Tip
 from generator.search import evaluation as search_evaluation
-from generator.search.evaluation import SearchEvaluation
-from generator.search.index import IndexPlan, IndexWrite, plan_index, update_index
+from generator.search.evaluation import MRR_AT, SearchEvaluation
+from generator.search.index import OPEN, IndexPlan, IndexWrite, plan_index, update_index
 from generator.search.query import SearchResults, check_filters, check_query, search
 from generator.search.related import related_tips
 from generator.site import outdir
 from generator.site.kept import Kept, RenderStats
 from generator.site.mkdocs_engine import Settings, build_site, mkdocs_records
 from generator.site.model import Site
-from generator.site.pagefind import index_site
+from generator.site.pagefind import (
+    SearchStats,
+    digest_of,
+    index_site,
+    indexed_records,
+    link_index,
+    records_digest,
+    replace_index,
+)
 from generator.site.pages import WriteStats, render_bodies, render_pages, write_pages
 from generator.site.site_search import install_data, search_data, search_records
 from generator.site.zensical_engine import run_zensical
@@ -118,6 +126,7 @@ class BuildReport:
     warnings: int  # of the pages and MkDocs (a strict build has none)
     stages: tuple[tuple[str, float], ...]
     rendered: RenderStats  # how many pages the engine rendered afresh
+    search: SearchStats = field(default_factory=SearchStats)  # what became of the site index
 
     @property
     def seconds(self) -> float:
@@ -142,8 +151,13 @@ def build(
     today: dt.date | None = None,
     jobs: int | None = None,
     engine: str | None = None,
+    search_later: bool = False,
 ) -> BuildReport:
     """Build the site from `content_dir` into `site_dir`; raise a TipkbError on failure.
+
+    The site search's index is remade only when a tip's search record changed; with
+    `search_later` (the preview) the site keeps the previous index meanwhile, and
+    `report.search_pending` says that `refresh_site_search` should be run.
 
     `drafts` also shows draft and future-dated tips, marked as such; `today`
     decides which tips are in the future (tests pin it). `engine` (mkdocs or zensical)
@@ -186,7 +200,9 @@ def build(
                 )
                 site = Site(shown, content.taxonomy, related, today)
                 with _counting() as page_warnings:
-                    written = _stage(stages, "pages", lambda: _pages(site, build_dir), str)
+                    written, records = _stage(
+                        stages, "pages", lambda: _pages(site, build_dir), lambda w: str(w[0])
+                    )
                 if strict and page_warnings.count:
                     raise BuildError(
                         f"{page_warnings.count} warning(s) in strict mode; fix them and build again"
@@ -210,11 +226,13 @@ def build(
                     # `fresh` is now the whole new site, however it was rendered. Its files
                     # may be hard links shared with the kept copy and the published site:
                     # what runs over it replaces a file, never writes into one.
-                    _stage(
+                    searched = _stage(
                         stages,
                         "site search",
-                        lambda: _site_search(build_dir, fresh),
-                        _count_indexed,
+                        lambda: _site_search(
+                            build_dir, fresh, site_dir, records, later=search_later
+                        ),
+                        str,
                     )
                     writer.wait()  # the terminal's index, written meanwhile
                 log.info("site: %s", site_dir)
@@ -227,6 +245,7 @@ def build(
             warnings,
             tuple(stages),
             rendered,
+            searched,
         )
 
 
@@ -268,14 +287,26 @@ def _load(content_dir: Path, strict: bool, build_dir: Path) -> Content:
     return content
 
 
-def _site_search(build_dir: Path, fresh: Path) -> int:
-    """The search page's data files and Pagefind's index, into the rendered site."""
+def _site_search(
+    build_dir: Path, fresh: Path, site_dir: Path, records: str, *, later: bool
+) -> SearchStats:
+    """The search page's data files and Pagefind's index, into the rendered site. The
+    published site's index is taken when it was made from the same records (`records`,
+    their digest), or, with `later`, until refresh_site_search has made the new one."""
     install_data(build_dir / SEARCH_DATA, fresh)
-    return index_site(build_dir / RECORDS, fresh)
+    made_from = indexed_records(site_dir)
+    if made_from is not None and (made_from == records or later):
+        link_index(site_dir, fresh)
+        return SearchStats(pending=made_from != records)
+    return SearchStats(index_site(build_dir / RECORDS, fresh, records))
 
 
-def _count_indexed(pages: int) -> str:
-    return f"{pages} tips indexed by Pagefind"
+def refresh_site_search(build_dir: Path, site_dir: Path) -> int:
+    """Remake the index of a published site from the build folder's records (after a
+    build with `search_later`); how many tips were indexed."""
+    with _locked(build_dir):
+        records = build_dir / RECORDS
+        return replace_index(records, site_dir, records_digest(records))
 
 
 def _count_tips(content: Content) -> str:
@@ -292,13 +323,15 @@ def _tag(content: Content, build_dir: Path) -> tuple[tuple[Tip, ...], int]:
     return tag_all(content.tips, content.taxonomy, build_dir / CACHE / TAGS_CACHE)
 
 
-def _pages(site: Site, build_dir: Path) -> WriteStats:
-    """The pages for the engine, and the tips' records for the site search."""
+def _pages(site: Site, build_dir: Path) -> tuple[WriteStats, str]:
+    """The pages for the engine, and the tips' records for the site search (and their
+    digest, which tells whether the published index was made from them)."""
     bodies = render_bodies(site.tips, build_dir / CACHE / BODIES_CACHE)
     site = dataclasses.replace(site, bodies=bodies)
-    write_pages(search_records(site), build_dir / RECORDS)
+    records = search_records(site)
+    write_pages(records, build_dir / RECORDS)
     write_pages(search_data(site), build_dir / SEARCH_DATA)
-    return write_pages(render_pages(site), build_dir / DOCS)
+    return write_pages(render_pages(site), build_dir / DOCS), digest_of(records)
 
 
 class _IndexWriter:
@@ -559,7 +592,19 @@ def import_pages(pages: Sequence[Path], content_dir: Path, *, force: bool = Fals
 
 
 def evaluate_search(content_dir: Path, queries: Path) -> SearchEvaluation:
-    """`tipkb eval search`: hit@3 and MRR@10 of the terminal search on labelled queries."""
+    """`tipkb eval search`: hit@3 and MRR@10 of the terminal search on labelled queries,
+    per split, on a fresh index of the content's tips tagged afresh (not the build's)."""
     content = load_content(content_dir)
     tips = visible_tips(tuple(tag_tip(t, content.taxonomy) for t in content.tips), clock.today())
-    return search_evaluation.evaluate(tips, content.taxonomy, queries)
+    labelled = search_evaluation.load_queries(queries, {t.slug for t in tips})
+    with tempfile.TemporaryDirectory(prefix="tipkb-eval-") as tmp:
+        index_dir = Path(tmp)
+        update_index(tips, content.taxonomy, index_dir)
+        try:
+            outcomes = search_evaluation.run_queries(
+                labelled,
+                lambda text: search(index_dir, text, content.taxonomy, limit=MRR_AT).slugs,
+            )
+        finally:
+            OPEN.close(index_dir)
+    return SearchEvaluation(queries, outcomes)

@@ -3,7 +3,9 @@
 Uses MkDocs' live-reload server, but every rebuild goes through our own
 `build()`, so the preview shows exactly what `tipkb build --drafts` would, and like it
 renders only the pages whose Markdown changed since the last rebuild.
-The preview site lives in a temporary folder, never in `site/`.
+The preview site lives in a temporary folder, never in `site/`. The site search's
+index is remade after the page has reloaded (Pagefind reads every tip, which would be
+most of a rebuild); until then the search finds what it found before the save.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import datetime as dt
 import logging
 import re
 import tempfile
+import threading
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 from mkdocs.livereload import LiveReloadServer
 
-from generator.build import build, default_config
+from generator.build import build, default_config, refresh_site_search
 from generator.content.escape import html
 from generator.errors import BuildError, ContentError, TipkbError
 from generator.files import write_bytes_atomic
@@ -53,11 +57,15 @@ def preview_server(
         config_file=config_file,
         today=today,
         engine=engine,
+        search_later=True,
     )
+    searching = _Background()
 
     def rebuild() -> None:
+        searching.wait()  # the next build swaps the site the index is being made for
         try:
-            run()
+            if run().search.pending:
+                searching.start(lambda: refresh_site_search(build_dir, site_dir))
         except TipkbError as err:
             # Keep serving the last good site, with the problems on every page; the editor
             # fixes the file and saves again, and the next good build has no banner.
@@ -70,6 +78,29 @@ def preview_server(
         if path.exists():
             server.watch(str(path))
     return server
+
+
+class _Background:
+    """One job at a time beside the server: the site search's index after a rebuild."""
+
+    def __init__(self) -> None:
+        self.thread: threading.Thread | None = None
+
+    def start(self, job: Callable[[], object]) -> None:
+        def run() -> None:
+            try:
+                job()
+                log.info("site search: index remade")
+            except TipkbError as err:
+                log.error("the site search's index could not be remade: %s", err)
+
+        self.thread = threading.Thread(target=run, name="tipkb-site-search", daemon=True)
+        self.thread.start()
+
+    def wait(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
 
 
 BANNER_CLASS = "tipkb-build-failed"

@@ -20,10 +20,11 @@ from conftest import make_project
 from mkdocs.exceptions import Abort
 from test_build import stable_tree
 
-from generator.build import BuildReport, build
+from generator.build import RECORDS, BuildReport, build
 from generator.serve import BANNER_CLASS, preview_server
 from generator.site.kept import Kept, RenderStats
 from generator.site.mkdocs_engine import Settings, build_site
+from generator.site.pagefind import indexed_records, records_digest
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
 TODAY = dt.date(2025, 6, 1)
@@ -339,5 +340,33 @@ def test_a_failed_preview_build_leaves_the_kept_pages_without_its_banner(tmp_pat
         server.builder()  # publishes the bannered site the last swap took out, updated
         pages = list((project / "site").rglob("*.html"))
         assert pages and not any(BANNER_CLASS in p.read_text(encoding="utf-8") for p in pages)
+    finally:
+        server.server_close()
+
+
+@pytest.mark.parametrize(("change", "remade"), [(nothing, False), (body, True)])
+def test_the_site_search_index_is_remade_only_when_a_record_changed(
+    tmp_path: Path, change: Callable[[Path], None], remade: bool
+) -> None:
+    project = project_with_site(tmp_path)
+    change(project)
+    report = build_project(project)
+    assert (report.search.indexed is not None) is remade and not report.search.pending
+    assert indexed_records(project / "site") == records_digest(project / "build" / RECORDS)
+    same_as_cold(project)
+
+
+def test_the_preview_remakes_the_site_search_index_after_the_reload(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project")
+    shutil.copytree(FIXTURE, project / "content")
+    site, build_dir = project / "site", project / "build"
+    server = preview_server(project / "content", site, port=0, build_dir=build_dir, today=TODAY)
+    try:
+        before = indexed_records(site)
+        body(project)
+        server.builder()  # the page is rebuilt; the index follows in the background
+        server.builder()  # which the next rebuild waits for
+        assert indexed_records(site) == records_digest(build_dir / RECORDS) != before
+        assert not list(site.glob(".pagefind*"))  # nothing left of the swap
     finally:
         server.server_close()

@@ -9,20 +9,104 @@ to parse. Each record sits at its page's path, which Pagefind turns into the res
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import BuildError
+from generator.site.model import Page
 
 OUTPUT = "pagefind"  # the index's folder in the site, which the search page loads from
+MADE_FROM = "tipkb-records"  # in it: the digest of the records it was made from
 _INDEXED = re.compile(r"Indexed (\d+) pages?")
 
 
-def index_site(records_dir: Path, site_dir: Path) -> int:
-    """Index the search records in `records_dir` into `site_dir/pagefind/`; how many.
+@dataclass(frozen=True)
+class SearchStats:
+    """What the site search stage did: tips indexed, or the published index kept (up to
+    date, or until refresh_site_search makes the new one)."""
+
+    indexed: int | None = None
+    pending: bool = False
+
+    def __str__(self) -> str:
+        if self.indexed is not None:
+            return f"{self.indexed} tips indexed by Pagefind"
+        if self.pending:
+            return "index kept until it is remade in the background"
+        return "index kept: no tip's record changed"
+
+
+def digest_of(records: Sequence[Page]) -> str:
+    """The digest of a set of search records, as records_digest finds it on disk."""
+    return _digest((r.path, r.text.encode("utf-8")) for r in records)
+
+
+def records_digest(records_dir: Path) -> str:
+    files = (p for p in records_dir.rglob("*") if p.is_file())
+    return _digest((p.relative_to(records_dir).as_posix(), p.read_bytes()) for p in files)
+
+
+def _digest(items: Iterable[tuple[str, bytes]]) -> str:
+    sha = hashlib.sha256()
+    for path, data in sorted(items):
+        sha.update(path.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
+    return sha.hexdigest()
+
+
+def indexed_records(site_dir: Path) -> str | None:
+    """The digest of the records a site's index was made from, if it has one."""
+    try:
+        return (site_dir / OUTPUT / MADE_FROM).read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return None
+
+
+def link_index(published: Path, fresh: Path) -> bool:
+    """Put the published site's index into a fresh site, as hard links (Pagefind replaces
+    its files, never writes into them); False when there is none to take."""
+    source = published / OUTPUT
+    if not (source / "pagefind-entry.json").is_file():
+        return False
+    shutil.rmtree(fresh / OUTPUT, ignore_errors=True)
+    shutil.copytree(source, fresh / OUTPUT, copy_function=_link)
+    return True
+
+
+def _link(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another disk
+        shutil.copy2(source, target)
+
+
+def replace_index(records_dir: Path, site_dir: Path, made_from: str) -> int:
+    """Index anew beside a published site's index, then swap it in (the search works
+    on the old index until then); how many tips were indexed."""
+    building = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
+    try:
+        indexed = index_site(records_dir, building, made_from)
+        old = site_dir / f".{OUTPUT}-old"
+        shutil.rmtree(old, ignore_errors=True)
+        if (site_dir / OUTPUT).exists():
+            os.replace(site_dir / OUTPUT, old)
+        os.replace(building / OUTPUT, site_dir / OUTPUT)
+        shutil.rmtree(old, ignore_errors=True)
+        return indexed
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+
+
+def index_site(records_dir: Path, site_dir: Path, made_from: str = "") -> int:
+    """Index the search records in `records_dir` into `site_dir/pagefind/`, noting the
+    digest of the records (`made_from`) beside the index; how many tips were indexed.
     With no tip to index, there is no index (the search page says it cannot search)."""
     # A site brought up to date from an older one may hold its index as hard links
     # shared with the published site: remove them, so that nothing is written into them.
@@ -50,5 +134,7 @@ def index_site(records_dir: Path, site_dir: Path) -> int:
             "; install it with: pip install 'pagefind[bin]'" if "No module" in done.stderr else ""
         )
         raise BuildError(f"Pagefind failed to index the site search{hint}: {' | '.join(said)}")
+    if made_from:
+        (site_dir / OUTPUT / MADE_FROM).write_text(made_from + "\n", encoding="ascii")
     found = _INDEXED.search(done.stdout)
     return int(found[1]) if found else 0
