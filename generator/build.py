@@ -1,6 +1,7 @@
 """Build the site: the one orchestrator, in explicit stages.
 
-load + validate → tag → index → related tips → pages (and search records) → engine → site search → swap in.
+load + validate → tag → index → related tips → pages (and search records) → engine →
+site search → swap in.
 
 Everything is checked before anything is written. With two CPUs, one worker
 process shares the stages' work (generator.workers): a large search-index update
