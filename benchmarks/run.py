@@ -47,7 +47,7 @@ from .peer import make_peer_docs
 
 QUERIES = ROOT / "tests" / "labels" / "queries.yml"
 TARGETS = {
-    "ratio_to_floor_2000": 1.2,
+    "ratio_to_floor_2000": 2.0,  # the cold build, site search included (issue 20)
     "edit_over_floor_2000": 0.25,
     "preview_over_floor_2000": 0.25,
     "edit_over_floor_10000": 0.1,
