@@ -59,7 +59,6 @@ from generator.site.pagefind import (
     index_site,
     indexed_records,
     link_index,
-    records_digest,
     replace_index,
 )
 from generator.site.pages import WriteStats, render_bodies, render_pages, write_pages
@@ -158,7 +157,7 @@ def build(
 
     The site search's index is remade only when a tip's search record changed; with
     `search_later` (the preview) the site keeps the previous index meanwhile, and
-    `report.search_pending` says that `refresh_site_search` should be run.
+    `report.search.pending` says that `refresh_site_search` should be run with it.
 
     `drafts` also shows draft and future-dated tips, marked as such; `today`
     decides which tips are in the future (tests pin it). `engine` (mkdocs or zensical)
@@ -298,16 +297,15 @@ def _site_search(
     made_from = indexed_records(site_dir)
     if made_from is not None and (made_from == records or later):
         link_index(site_dir, fresh)
-        return SearchStats(pending=made_from != records)
-    return SearchStats(index_site(build_dir / RECORDS, fresh, records))
+        return SearchStats(pending=made_from != records, records=records)
+    return SearchStats(index_site(build_dir / RECORDS, fresh, records), records=records)
 
 
-def refresh_site_search(build_dir: Path, site_dir: Path) -> int:
-    """Remake the index of a published site from the build folder's records (after a
-    build with `search_later`); how many tips were indexed."""
+def refresh_site_search(build_dir: Path, site_dir: Path, search: SearchStats) -> int:
+    """Remake the index of a published site from the build folder's records, after a
+    build with `search_later` that left it pending (`search`); how many tips it indexed."""
     with _locked(build_dir):
-        records = build_dir / RECORDS
-        return replace_index(records, site_dir, records_digest(records))
+        return replace_index(build_dir / RECORDS, site_dir, search.records)
 
 
 def _count_tips(content: Content) -> str:

@@ -64,8 +64,9 @@ def preview_server(
     def rebuild() -> None:
         searching.wait()  # the next build swaps the site the index is being made for
         try:
-            if run().search.pending:
-                searching.start(lambda: refresh_site_search(build_dir, site_dir))
+            search = run().search
+            if search.pending:
+                searching.start(lambda: refresh_site_search(build_dir, site_dir, search))
         except TipkbError as err:
             # Keep serving the last good site, with the problems on every page; the editor
             # fixes the file and saves again, and the next good build has no banner.

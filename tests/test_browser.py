@@ -16,21 +16,14 @@ import pytest
 from test_build import serve_sub_path
 
 from benchmarks import browser as site_browser
+from benchmarks.browser import ARGS, CHROMIUM
 from generator.build import build
 from generator.content.load import load_content
 from generator.search.evaluation import load_queries, score_rankings
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).parent.parent
 QUERIES = Path(__file__).parent / "labels" / "queries.yml"
 SITE_HIT_TARGET = 0.8  # hit@3 the site's own search must reach (issue 5)
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.browser,

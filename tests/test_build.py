@@ -7,7 +7,6 @@ sub-path, byte-identical rebuilds, atomic publishing, drafts left out.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import gc
 import http.server
 import json
@@ -23,7 +22,6 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -31,6 +29,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from whoosh import index as whoosh_index
 
+from benchmarks import browser as site_browser
 from generator import build as build_module
 from generator import workers
 from generator.build import BuildReport, build
@@ -221,32 +220,7 @@ def test_site_search_indexes_the_tip_pages_with_their_terms(
     assert not (site / "search" / "search_index.json").exists()
 
 
-@contextmanager
-def serve_sub_path(site: Path) -> Iterator[str]:
-    """Serve a built site under http://127.0.0.1:PORT/kb/, as an intranet server might."""
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def translate_path(self, path: str) -> str:
-            if not path.startswith("/kb/"):
-                return str(site / "does-not-exist")
-            return super().translate_path(path[len("/kb") :])
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    class Server(http.server.ThreadingHTTPServer):
-        def handle_error(self, request: object, client_address: object) -> None:
-            if not isinstance(sys.exc_info()[1], ConnectionError):  # a browser hung up: fine
-                super().handle_error(request, client_address)
-
-    server = Server(("127.0.0.1", 0), functools.partial(Handler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/kb/"
-    finally:
-        server.shutdown()
-        server.server_close()
+serve_sub_path = site_browser.served  # under http://127.0.0.1:PORT/kb/, as on an intranet
 
 
 @pytest.fixture(scope="module")

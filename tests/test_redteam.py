@@ -47,6 +47,8 @@ from hypothesis import strategies as st
 from test_build import serve_sub_path
 
 from benchmarks import browser as site_browser
+from benchmarks.browser import ARGS as BROWSER_ARGS
+from benchmarks.browser import CHROMIUM
 from generator.build import build
 from generator.content.load import check_all
 from generator.errors import ContentError, InputError, Problem, TipkbError
@@ -57,14 +59,6 @@ REPO = HERE.parent
 FIXTURE = HERE / "fixtures" / "site"
 CONFIG = REPO / "mkdocs.yml"
 TODAY = dt.date(2025, 6, 1)  # as in test_build: the fixture's draft and 2099 tip stay out
-CHROMIUM = Path("/usr/bin/chromium")
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 # Where a payload goes.
 BODY = "body"  # the Markdown body of an editor's tip

@@ -31,10 +31,11 @@ _INDEXED = re.compile(r"Indexed (\d+) pages?")
 @dataclass(frozen=True)
 class SearchStats:
     """What the site search stage did: tips indexed, or the published index kept (up to
-    date, or until refresh_site_search makes the new one)."""
+    date, or until refresh_site_search makes the new one from the `records` digested)."""
 
     indexed: int | None = None
     pending: bool = False
+    records: str = ""
 
     def __str__(self) -> str:
         if self.indexed is not None:
@@ -47,11 +48,6 @@ class SearchStats:
 def digest_of(records: Sequence[Page]) -> str:
     """The digest of a set of search records, as records_digest finds it on disk."""
     return _digest((r.path, r.text.encode("utf-8")) for r in records)
-
-
-def records_digest(records_dir: Path) -> str:
-    files = (p for p in records_dir.rglob("*") if p.is_file())
-    return _digest((p.relative_to(records_dir).as_posix(), p.read_bytes()) for p in files)
 
 
 def _digest(items: Iterable[tuple[str, bytes]]) -> str:
@@ -69,15 +65,11 @@ def indexed_records(site_dir: Path) -> str | None:
         return None
 
 
-def link_index(published: Path, fresh: Path) -> bool:
+def link_index(published: Path, fresh: Path) -> None:
     """Put the published site's index into a fresh site, as hard links (Pagefind replaces
-    its files, never writes into them); False when there is none to take."""
-    source = published / OUTPUT
-    if not (source / "pagefind-entry.json").is_file():
-        return False
+    its files, never writes into them)."""
     shutil.rmtree(fresh / OUTPUT, ignore_errors=True)
-    shutil.copytree(source, fresh / OUTPUT, copy_function=_link)
-    return True
+    shutil.copytree(published / OUTPUT, fresh / OUTPUT, copy_function=_link)
 
 
 def _link(source: str, target: str) -> None:

@@ -206,9 +206,8 @@
       var pages = {};
       searches.forEach(function (found) {
         found.results.forEach(function (result) {
-          var page = pages[result.id] || (pages[result.id] = { result: result, score: 0, words: 0 });
+          var page = pages[result.id] || (pages[result.id] = { result: result, score: 0 });
           page.score += Math.log(1 + result.score); // each word with diminishing returns
-          page.words += 1;
         });
       });
       var ranked = Object.keys(pages).map(function (id) { return pages[id]; });
