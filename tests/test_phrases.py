@@ -84,6 +84,11 @@ PHRASES = [
         ["I understand how you feel."],
         id="unquoted-after-say-colon-in-a-list-item",
     ),
+    pytest.param(
+        'Try saying "I can \\[check\\] that &lt;today&gt; &amp; call you back."',
+        ["I can [check] that <today> & call you back."],
+        id="markdown-escapes-become-text",
+    ),
 ]
 
 NOT_PHRASES = [

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from html import unescape
 
 from generator.content.safety import visible
 
@@ -32,6 +33,7 @@ _QUOTE = re.compile(r"“([^“”]+)”|\"([^\"\n]+)\"")
 _SENTENCE_END = re.compile(r"[.!?…](?:[”\"’)]*)\s+")
 _CONNECTOR = re.compile(r"^[\s,;–—-]*(?:(?:and/)?or|and|,)?[\s,;–—-]*$", re.IGNORECASE)
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_)(.+?)\1")  # Markdown emphasis
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>&])")  # Markdown's backslash escapes
 _WORDS = re.compile(r"\w+(?:['’]\w+)*")
 # Words that introduce what to say. "say" counts only when the reader is the
 # one saying it ("to say", "you could say", "Say"), not "the employee says".
@@ -225,8 +227,14 @@ def _unquote(text: str) -> str:
 
 
 def _clean(text: str) -> str:
+    """A phrase as plain text: the body is Markdown, where the importer writes scraped
+    text escaped ("\\[", "&lt;"), and the pages escape a phrase again where they show it."""
     if "*" in text or "_" in text:
         text = _EMPHASIS.sub(r"\2", text)
+    if "\\" in text:
+        text = _ESCAPED.sub(r"\1", text)
+    if "&" in text:
+        text = unescape(text)
     return " ".join(text.split()).strip(" ,;:–—-")
 
 
