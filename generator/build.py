@@ -88,6 +88,7 @@ SEARCH_DATA = "search-data"  # and the files its page reads, put into the site a
 CONTENT_CACHE = "content.pickle"  # parsed tip files, shared by check and the build
 TAGS_CACHE = "tags.pickle"
 BODIES_CACHE = "bodies.pickle"  # tip bodies rendered and sanitized
+WORDS_CACHE = "words.pickle"  # each tip's words, which the site search corrects typos to
 
 
 def default_config(content_dir: Path) -> Path:
@@ -329,7 +330,7 @@ def _pages(site: Site, build_dir: Path) -> tuple[WriteStats, str]:
     site = dataclasses.replace(site, bodies=bodies)
     records = search_records(site)
     write_pages(records, build_dir / RECORDS)
-    write_pages(search_data(site), build_dir / SEARCH_DATA)
+    write_pages(search_data(site, build_dir / CACHE / WORDS_CACHE), build_dir / SEARCH_DATA)
     return write_pages(render_pages(site), build_dir / DOCS), digest_of(records)
 
 

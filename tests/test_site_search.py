@@ -122,6 +122,30 @@ def test_the_vocabulary_counts_tips_per_word_and_splits_by_first_letters() -> No
     assert split["cu"] == {"customer": 2} and list(split["re"]) == ["refund", "refunds"]
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Café naïve x ab abc", {"abc"}),  # plain letters, three or more
+        ("abc123 ABCdef " + "q" * 31, {"abcdef"}),  # whole tokens, at most 30 letters
+        ("The customer’s wait", {"customer", "wait"}),  # stop words and "s" dropped
+    ],
+)
+def test_a_typo_is_corrected_only_to_whole_plain_words(text: str, words: set[str]) -> None:
+    tip = Tip(title="T", slug="t", body=text + "\n")
+    assert set(vocabulary((tip,), Taxonomy())) == words
+
+
+def test_the_vocabulary_keeps_each_tips_words_between_builds(tmp_path: Path) -> None:
+    cache = tmp_path / "words.pickle"
+    tips = [Tip(title=f"Tip {n}", slug=f"t{n}", body=f"Refund number {n}.\n") for n in "ab"]
+    assert vocabulary(tips, Taxonomy(), cache) == vocabulary(tips, Taxonomy())
+    assert cache.is_file()
+    edited = [tips[0], Tip(title="Tip b", slug="tb", body="Cancel instead.\n")]
+    counts = vocabulary(edited, Taxonomy(), cache)
+    assert counts == vocabulary(edited, Taxonomy())
+    assert counts["refund"] == 1 and counts["cancel"] == 1
+
+
 WORDS = [
     "yelling",
     "yelled",

@@ -46,6 +46,7 @@ _STOP_WORDS = """a about above after again against all also am an and any are ar
 STOP_WORDS = frozenset(_STOP_WORDS.split())
 _SKIPPED = STOP_WORDS | set(string.ascii_lowercase + string.digits)  # and one-letter words
 _TOKEN = re.compile(r"\w+")
+_CORRECTABLE = re.compile(r"(?<!\w)[a-z]{3,30}(?!\w)")  # a whole token of plain letters
 
 
 @lru_cache(maxsize=200_000)
@@ -142,10 +143,10 @@ def _concepts(taxonomy: Taxonomy) -> tuple[_Concept, ...]:
     return tuple(out)
 
 
-def words(text: str) -> list[str]:
-    """The words of a text as the search reads them (lower-cased, without stop words
-    and one-letter words), unstemmed: what a typo is corrected towards."""
-    return _tokens(text)
+def correctable_words(text: str) -> set[str]:
+    """The distinct words of a text that a typed word can be corrected towards: words as
+    the search reads them (lower-cased, stop words dropped), of 3 to 30 plain letters."""
+    return set(_CORRECTABLE.findall(text.lower())).difference(STOP_WORDS)
 
 
 def naming_patterns(taxonomy: Taxonomy) -> dict[str, tuple[tuple[str, ...], ...]]:

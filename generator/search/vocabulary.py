@@ -7,24 +7,33 @@ letters, so a phone fetches only the few a query needs.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
+from generator.cache import Cache, text_key
 from generator.model import Taxonomy, Tip
-from generator.search.analysis import words
+from generator.search.analysis import correctable_words
 
-_CORRECTABLE = re.compile(r"[a-z]{3,30}")  # what a typo can be corrected to
 PREFIX = 2  # letters that pick a word's file: typos rarely fall on the first two
 
 
-def vocabulary(tips: Sequence[Tip], taxonomy: Taxonomy) -> Counter[str]:
-    """Each word of the tips and the taxonomy, with how many tips (or terms) use it."""
+def vocabulary(
+    tips: Sequence[Tip], taxonomy: Taxonomy, cache_file: Path | None = None
+) -> Counter[str]:
+    """Each word of the tips and the taxonomy, with how many tips (or terms) use it.
+    Each tip's words are kept between builds (`cache_file`) by its text's digest: reading
+    them out of every tip again was a third of the preview's pages stage."""
+    cache = Cache.open(cache_file)
+    texts = [" ".join([tip.title, tip.summary, tip.body, *_said(tip)]) for tip in tips]
+    keys = [text_key("words", text) for text in texts]
+    found, _ = cache.fetch_all(keys, texts, lambda todo: [_correctable(t) for t in todo])
+    cache.save()
     counts: Counter[str] = Counter()
-    for tip in tips:
-        counts.update(_correctable([tip.title, tip.summary, tip.body, *_said(tip)]))
+    for words in found:
+        counts.update(words)
     for term in taxonomy.situations + taxonomy.techniques:
-        counts.update(_correctable([term.label, term.description, *term.synonyms]))
+        counts.update(_correctable(" ".join([term.label, term.description, *term.synonyms])))
     return counts
 
 
@@ -32,9 +41,8 @@ def _said(tip: Tip) -> Iterable[str]:
     return (phrase.text for phrase in tip.phrases)
 
 
-def _correctable(texts: Iterable[str]) -> set[str]:
-    found = set(words(" ".join(texts)))
-    return {w for w in found if _CORRECTABLE.fullmatch(w)}
+def _correctable(text: str) -> frozenset[str]:
+    return frozenset(correctable_words(text))
 
 
 def shards(counts: Counter[str]) -> dict[str, dict[str, int]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -51,6 +51,19 @@ class Site:
             for term_id in dict.fromkeys(tip.tags):
                 found.setdefault(term_id, []).append(tip)
         return {term_id: tuple(tips) for term_id, tips in found.items()}
+
+    @cached_property
+    def _made(self) -> dict[tuple[Callable[[Site, Tip], str], str], str]:
+        return {}
+
+    def memo(self, make: Callable[[Site, Tip], str], tip: Tip) -> str:
+        """`make(self, tip)`, made once for this site: the pieces a tip has on every
+        page that lists it."""
+        key = (make, tip.slug)
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = make(self, tip)
+        return made
 
     def tips_for(self, term: Term) -> tuple[Tip, ...]:
         return self.by_term.get(term.id, ())

@@ -45,11 +45,15 @@ def badge(site: Site, tip: Tip) -> str:
 
 def tip_line(site: Site, source: str, tip: Tip) -> str:
     """`Title 8 July 2014` (HTML) for lists of tips."""
-    parts = [md.a(tip.title, source, tip_path(tip))]
-    if tip.date:
-        parts.append(f'<span class="tipkb-date">{md.long_date(tip.date)}</span>')
+    return md.a(tip.title, source, tip_path(tip)) + site.memo(_line_tail, tip)
+
+
+def _line_tail(site: Site, tip: Tip) -> str:
+    """What follows a tip's link in every list: the same on each of the ~12 hub pages
+    that list it, so it is made once per build."""
+    parts = [f'<span class="tipkb-date">{md.long_date(tip.date)}</span>' if tip.date else ""]
     parts.append(badge(site, tip))
-    return " ".join(p for p in parts if p)
+    return "".join(f" {p}" for p in parts if p)
 
 
 def tip_list(site: Site, source: str, tips: Sequence[Tip]) -> str:

@@ -100,12 +100,13 @@ def search_pages(site: Site) -> list[Page]:
     return [Page(SEARCH, _search_page())]
 
 
-def search_data(site: Site) -> list[Page]:
+def search_data(site: Site, words_cache: Path | None = None) -> list[Page]:
     """The data files the search page's script reads (docs-relative paths); they are put
     into the rendered site beside the index (install_data), not given to the engine,
-    which would take a change of any of them for a change of every page's theme."""
+    which would take a change of any of them for a change of every page's theme.
+    `words_cache` keeps each tip's words between builds."""
     pages = [Page(ANSWERS, _json(_answers(site)))]
-    for prefix, words in shards(vocabulary(site.tips, site.taxonomy)).items():
+    for prefix, words in shards(vocabulary(site.tips, site.taxonomy, words_cache)).items():
         pages.append(Page(WORDS.format(prefix), _json(words)))
     return pages
 
