@@ -18,6 +18,7 @@ build folder keeps (generator.site.kept); Zensical renders every page.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import gc
@@ -54,9 +55,9 @@ from generator.site.kept import Kept, RenderStats
 from generator.site.mkdocs_engine import Settings, build_site, mkdocs_records
 from generator.site.model import Site
 from generator.site.pagefind import (
+    Indexing,
     SearchStats,
     digest_of,
-    index_site,
     indexed_records,
     link_index,
     replace_index,
@@ -85,6 +86,7 @@ RENDERED_STATE = "rendered.pickle"  # what it was rendered from, in the cache fo
 SPARE = "spare"  # the site the last swap took out, for the next build to bring up to date
 RECORDS = "search-records"  # what the site search indexes of each tip (site_search.py)
 SEARCH_DATA = "search-data"  # and the files its page reads, put into the site as they are
+PAGEFIND_NEXT = "pagefind-next"  # where Pagefind writes the index it is making
 CONTENT_CACHE = "content.pickle"  # parsed tip files, shared by check and the build
 TAGS_CACHE = "tags.pickle"
 BODIES_CACHE = "bodies.pickle"  # tip bodies rendered and sanitized
@@ -186,7 +188,8 @@ def build(
             )[0]
             shown = visible_tips(tips, today, drafts=drafts)
             index_dir = build_dir / INDEX
-            with _IndexWriter() as writer:
+            # The terminal's index and the site's (Pagefind) are written beside the build.
+            with _IndexWriter() as writer, contextlib.ExitStack() as background:
                 plan = _stage(
                     stages,
                     "index",
@@ -201,8 +204,11 @@ def build(
                 )
                 site = Site(shown, content.taxonomy, related, today)
                 with _counting() as page_warnings:
-                    written, records = _stage(
-                        stages, "pages", lambda: _pages(site, build_dir), lambda w: str(w[0])
+                    written, records, indexing = _stage(
+                        stages,
+                        "pages",
+                        lambda: _pages(site, build_dir, site_dir, search_later, background),
+                        lambda w: str(w[0]),
                     )
                 if strict and page_warnings.count:
                     raise BuildError(
@@ -230,9 +236,7 @@ def build(
                     searched = _stage(
                         stages,
                         "site search",
-                        lambda: _site_search(
-                            build_dir, fresh, site_dir, records, later=search_later
-                        ),
+                        lambda: _site_search(build_dir, fresh, site_dir, records, indexing),
                         str,
                     )
                     writer.wait()  # the terminal's index, written meanwhile
@@ -288,18 +292,29 @@ def _load(content_dir: Path, strict: bool, build_dir: Path) -> Content:
     return content
 
 
-def _site_search(
-    build_dir: Path, fresh: Path, site_dir: Path, records: str, *, later: bool
-) -> SearchStats:
-    """The search page's data files and Pagefind's index, into the rendered site. The
-    published site's index is taken when it was made from the same records (`records`,
-    their digest), or, with `later`, until refresh_site_search has made the new one."""
-    install_data(build_dir / SEARCH_DATA, fresh)
+def _start_site_search(
+    build_dir: Path, site_dir: Path, records: str, later: bool
+) -> Indexing | None:
+    """Pagefind over the records just written, running while the build goes on; None when
+    the published site's index is to be taken: it was made from the same records (their
+    digest, `records`), or, `later`, until refresh_site_search has made the new one."""
     made_from = indexed_records(site_dir)
     if made_from is not None and (made_from == records or later):
+        return None
+    return Indexing.start(build_dir / RECORDS, build_dir / PAGEFIND_NEXT, records)
+
+
+def _site_search(
+    build_dir: Path, fresh: Path, site_dir: Path, records: str, indexing: Indexing | None
+) -> SearchStats:
+    """The search page's data files and Pagefind's index, into the rendered site: the one
+    `indexing` made, or else the published site's (see _start_site_search)."""
+    install_data(build_dir / SEARCH_DATA, fresh)
+    if indexing is None:
         link_index(site_dir, fresh)
-        return SearchStats(pending=made_from != records, records=records)
-    return SearchStats(index_site(build_dir / RECORDS, fresh, records), records=records)
+        return SearchStats(pending=indexed_records(site_dir) != records, records=records)
+    indexed = indexing.finish(fresh)
+    return SearchStats(indexed, records=records, seconds=indexing.seconds)
 
 
 def refresh_site_search(build_dir: Path, site_dir: Path, search: SearchStats) -> int:
@@ -323,15 +338,23 @@ def _tag(content: Content, build_dir: Path) -> tuple[tuple[Tip, ...], int]:
     return tag_all(content.tips, content.taxonomy, build_dir / CACHE / TAGS_CACHE)
 
 
-def _pages(site: Site, build_dir: Path) -> tuple[WriteStats, str]:
+def _pages(
+    site: Site, build_dir: Path, site_dir: Path, later: bool, background: contextlib.ExitStack
+) -> tuple[WriteStats, str, Indexing | None]:
     """The pages for the engine, and the tips' records for the site search (and their
-    digest, which tells whether the published index was made from them)."""
+    digest, which tells whether the published index was made from them). Pagefind starts
+    on the records as soon as they are written (its run ends with `background`)."""
     bodies = render_bodies(site.tips, build_dir / CACHE / BODIES_CACHE)
     site = dataclasses.replace(site, bodies=bodies)
     records = search_records(site)
     write_pages(records, build_dir / RECORDS)
+    made_from = digest_of(records)
+    indexing = _start_site_search(build_dir, site_dir, made_from, later)
+    if indexing is not None:
+        background.enter_context(indexing)
     write_pages(search_data(site, build_dir / CACHE / WORDS_CACHE), build_dir / SEARCH_DATA)
-    return write_pages(render_pages(site), build_dir / DOCS), digest_of(records)
+    written = write_pages(render_pages(site), build_dir / DOCS)
+    return written, made_from, indexing
 
 
 class _IndexWriter:

@@ -37,6 +37,7 @@ from generator.content.load import load_content
 from generator.errors import BuildError, ContentError
 from generator.search.index import CONTENTS, INDEX_NAME
 from generator.search.query import search
+from generator.site import pagefind
 
 ROOT = Path(__file__).parent.parent
 CONTENT = ROOT / "tests" / "corpus"  # the frozen copy of the real tips
@@ -330,6 +331,64 @@ def test_a_failed_build_leaves_the_previous_site_intact(tmp_path: Path) -> None:
         )
     assert tree(tmp_path / "site") == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site-")] == []
+    assert running_with(tmp_path) == []  # the Pagefind it had started is stopped
+
+
+def running_with(path: Path) -> list[str]:
+    """The command lines of this machine's processes that name `path` (Linux)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = cmdline.read_bytes().split(b"\0")
+        except OSError:  # ended meanwhile
+            continue
+        if any(str(path).encode() in word for word in words):
+            found.append(b" ".join(words).decode(errors="replace"))
+    return found
+
+
+def test_pagefind_indexes_beside_the_build_and_leaves_only_the_index(tmp_path: Path) -> None:
+    report = build_fixture(tmp_path, strict=True)
+    assert report.search.indexed == report.tips and report.search.seconds > 0
+    assert "indexed by Pagefind in" in str(report.search)
+    index = tmp_path / "site" / "pagefind"
+    assert (index / "pagefind-entry.json").is_file() and not (index / "pagefind.log").exists()
+    assert not (tmp_path / "build" / build_module.PAGEFIND_NEXT).exists()
+
+
+def fake_python(tmp_path: Path, script: str) -> str:
+    """An executable standing in for `python -m pagefind`."""
+    fake = tmp_path / "fake-python"
+    fake.write_text(f"#!/bin/sh\n{script}\n")
+    fake.chmod(0o755)
+    return str(fake)
+
+
+def one_record(tmp_path: Path) -> Path:
+    records = tmp_path / "records"
+    (records / "tips" / "a").mkdir(parents=True)
+    (records / "tips" / "a" / "index.html").write_text("<html><body><h1>A</h1></body></html>")
+    return records
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell script stands in for Pagefind")
+def test_a_build_that_stops_early_stops_its_pagefind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pagefind.sys, "executable", fake_python(tmp_path, "exec sleep 60"))
+    with pagefind.Indexing.start(one_record(tmp_path), tmp_path / "out") as indexing:
+        assert indexing.process is not None and indexing.process.poll() is None
+    assert indexing.process.poll() is not None  # killed, not left running for a minute
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell script stands in for Pagefind")
+def test_pagefind_missing_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    said = "echo 'No module named pagefind' >&2; exit 1"
+    monkeypatch.setattr(pagefind.sys, "executable", fake_python(tmp_path, said))
+    with pytest.raises(BuildError, match=r"pip install 'pagefind\[bin\]'"):
+        pagefind.index_site(one_record(tmp_path), tmp_path / "site")
 
 
 @pytest.fixture

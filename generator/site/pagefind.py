@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from generator.site.model import Page
 OUTPUT = "pagefind"  # the index's folder in the site, which the search page loads from
 MADE_FROM = "tipkb-records"  # in it: the digest of the records it was made from
 _INDEXED = re.compile(r"Indexed (\d+) pages?")
+_LOG = "pagefind.log"  # what Pagefind said, while it runs
 
 
 @dataclass(frozen=True)
@@ -36,10 +38,11 @@ class SearchStats:
     indexed: int | None = None
     pending: bool = False
     records: str = ""
+    seconds: float = 0.0  # Pagefind's own time, mostly beside the pages and the engine
 
     def __str__(self) -> str:
         if self.indexed is not None:
-            return f"{self.indexed} tips indexed by Pagefind"
+            return f"{self.indexed} tips indexed by Pagefind in {self.seconds:.1f} s"
         if self.pending:
             return "index kept until it is remade in the background"
         return "index kept: no tip's record changed"
@@ -100,33 +103,67 @@ def index_site(records_dir: Path, site_dir: Path, made_from: str = "") -> int:
     """Index the search records in `records_dir` into `site_dir/pagefind/`, noting the
     digest of the records (`made_from`) beside the index; how many tips were indexed.
     With no tip to index, there is no index (the search page says it cannot search)."""
-    # A site brought up to date from an older one may hold its index as hard links
-    # shared with the published site: remove them, so that nothing is written into them.
-    shutil.rmtree(site_dir / OUTPUT, ignore_errors=True)
-    if not any(records_dir.glob("tips/*/index.html")):
-        return 0
-    command = [
-        sys.executable,
-        "-m",
-        "pagefind",
-        "--site",
-        str(records_dir),
-        "--output-path",
-        str(site_dir / OUTPUT),
-        "--force-language",
-        "en",
-    ]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-    except OSError as err:
-        raise BuildError(f"cannot run Pagefind for the site search: {err}") from None
-    if done.returncode != 0:
-        said = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        hint = (
-            "; install it with: pip install 'pagefind[bin]'" if "No module" in done.stderr else ""
-        )
-        raise BuildError(f"Pagefind failed to index the site search{hint}: {' | '.join(said)}")
-    if made_from:
-        (site_dir / OUTPUT / MADE_FROM).write_text(made_from + "\n", encoding="ascii")
-    found = _INDEXED.search(done.stdout)
-    return int(found[1]) if found else 0
+    with Indexing.start(records_dir, site_dir / OUTPUT, made_from) as indexing:
+        return indexing.finish(site_dir)
+
+
+class Indexing:
+    """Pagefind indexing the records in a process of its own: started as soon as the
+    records are written, it runs beside the rest of the build (which leaves a CPU idle
+    half the time), and `finish` waits for it and puts the index into a site. Leaving
+    the `with` block stops it if it is still running (a build that failed meanwhile)."""
+
+    def __init__(self, output: Path, made_from: str, process: subprocess.Popen[bytes] | None):
+        self.output = output  # Pagefind's own folder of the index
+        self.made_from = made_from
+        self.process = process
+        self.started = time.perf_counter()
+        self.seconds = 0.0  # how long Pagefind ran, once finished
+
+    @classmethod
+    def start(cls, records_dir: Path, output: Path, made_from: str = "") -> Indexing:
+        # The output may hold hard links shared with the published site (a site brought
+        # up to date from an older one): removed, so that nothing is written into them.
+        shutil.rmtree(output, ignore_errors=True)
+        if not any(records_dir.glob("tips/*/index.html")):
+            return cls(output, made_from, None)
+        output.mkdir(parents=True)
+        command = [sys.executable, "-m", "pagefind", "--site", str(records_dir)]
+        command += ["--output-path", str(output), "--force-language", "en"]
+        try:
+            # Its report goes to a file, not a pipe, which nobody reads until it ends.
+            with open(output / _LOG, "wb") as log:
+                process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        except OSError as err:
+            raise BuildError(f"cannot run Pagefind for the site search: {err}") from None
+        return cls(output, made_from, process)
+
+    def __enter__(self) -> Indexing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def finish(self, site_dir: Path) -> int:
+        """Wait for Pagefind, then put its index into `site_dir`; how many tips it indexed."""
+        target = site_dir / OUTPUT
+        if self.process is None:
+            shutil.rmtree(target, ignore_errors=True)
+            return 0
+        code = self.process.wait()
+        self.seconds = time.perf_counter() - self.started
+        said = (self.output / _LOG).read_text(encoding="utf-8", errors="replace")
+        (self.output / _LOG).unlink()
+        if code != 0:
+            last = " | ".join(said.strip().splitlines()[-5:])
+            hint = "; install it with: pip install 'pagefind[bin]'" if "No module" in said else ""
+            raise BuildError(f"Pagefind failed to index the site search{hint}: {last}")
+        if self.made_from:
+            (self.output / MADE_FROM).write_text(self.made_from + "\n", encoding="ascii")
+        if self.output != target:
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.move(self.output, target)
+        found = _INDEXED.search(said)
+        return int(found[1]) if found else 0
