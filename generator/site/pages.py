@@ -1,6 +1,6 @@
 """Generate the site's pages as plain Markdown, from tips and the taxonomy.
 
-The pages are ordinary Markdown (with attribute lists and
+The pages are ordinary Markdown (with attribute lists, Markdown in HTML, and
 raw HTML blocks for the parts repeated by the thousand) that MkDocs, or
 Zensical, turns into the site; nothing here depends on a plugin.
 `render_pages` gathers every page in memory first, then `write_pages` writes
