@@ -197,6 +197,25 @@ def test_our_script_and_styles_name_no_host() -> None:
             assert "://" not in asset.read_text(encoding="utf-8"), asset
 
 
+@pytest.mark.parametrize(
+    ("page", "rendered"),
+    [
+        ("index.html", '<div class="grid cards tipkb-cards">\n<ul>'),
+        ("situations/index.html", '<div class="grid cards tipkb-cards">\n<ul>'),
+        ("techniques/index.html", '<div class="grid cards tipkb-cards">\n<ul>'),
+        ("editors/index.html", '<div class="tipkb-reference">\n<table>'),
+    ],
+)
+def test_markdown_inside_html_blocks_is_rendered(
+    built: tuple[BuildReport, Path], page: str, rendered: str
+) -> None:
+    """The hubs' card grids and the editors' table are Markdown inside a <div markdown>:
+    the site's configuration must render it (md_in_html), not pass it on as text."""
+    html = (built[1] / page).read_text(encoding="utf-8")
+    assert rendered in html
+    assert " markdown>" not in html and "\n- [" not in html
+
+
 def test_pages_stay_small(built: tuple[BuildReport, Path]) -> None:
     _, site = built
     sizes = {p: p.stat().st_size for p in html_pages(site)}
