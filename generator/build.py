@@ -204,7 +204,7 @@ def build(
                 )
                 site = Site(shown, content.taxonomy, related, today)
                 with _counting() as page_warnings:
-                    written, records, indexing = _stage(
+                    written, searching = _stage(
                         stages,
                         "pages",
                         lambda: _pages(site, build_dir, site_dir, search_later, background),
@@ -236,7 +236,7 @@ def build(
                     searched = _stage(
                         stages,
                         "site search",
-                        lambda: _site_search(build_dir, fresh, site_dir, records, indexing),
+                        lambda: _site_search(build_dir, fresh, site_dir, searching),
                         str,
                     )
                     writer.wait()  # the terminal's index, written meanwhile
@@ -292,36 +292,38 @@ def _load(content_dir: Path, strict: bool, build_dir: Path) -> Content:
     return content
 
 
-def _start_site_search(
-    build_dir: Path, site_dir: Path, records: str, later: bool
-) -> Indexing | None:
+def _start_site_search(build_dir: Path, site_dir: Path, records: str) -> Indexing | None:
     """Pagefind over the records just written, running while the build goes on; None when
-    the published site's index is to be taken: it was made from the same records (their
-    digest, `records`), or, `later`, until refresh_site_search has made the new one."""
-    made_from = indexed_records(site_dir)
-    if made_from is not None and (made_from == records or later):
+    the published site's index was made from the same records (`records`, their digest)
+    and is taken as it is."""
+    if indexed_records(site_dir) == records:
         return None
     return Indexing.start(build_dir / RECORDS, build_dir / PAGEFIND_NEXT, records)
 
 
 def _site_search(
-    build_dir: Path, fresh: Path, site_dir: Path, records: str, indexing: Indexing | None
+    build_dir: Path, fresh: Path, site_dir: Path, searching: SearchStats | Indexing
 ) -> SearchStats:
     """The search page's data files and Pagefind's index, into the rendered site: the one
-    `indexing` made, or else the published site's (see _start_site_search)."""
+    Pagefind is making (`searching` an Indexing), or else the published site's."""
     install_data(build_dir / SEARCH_DATA, fresh)
-    if indexing is None:
-        link_index(site_dir, fresh)
-        return SearchStats(pending=indexed_records(site_dir) != records, records=records)
-    indexed = indexing.finish(fresh)
-    return SearchStats(indexed, records=records, seconds=indexing.seconds)
+    if isinstance(searching, Indexing):
+        indexed = searching.finish(fresh)
+        return SearchStats(indexed, records=searching.made_from, seconds=searching.seconds)
+    link_index(site_dir, fresh)
+    return searching
 
 
 def refresh_site_search(build_dir: Path, site_dir: Path, search: SearchStats) -> int:
-    """Remake the index of a published site from the build folder's records, after a
-    build with `search_later` that left it pending (`search`); how many tips it indexed."""
+    """After a preview build that kept the published index (`search` pending): write the
+    records of its site, and remake the index if they changed; how many tips it indexed."""
     with _locked(build_dir):
-        return replace_index(build_dir / RECORDS, site_dir, search.records)
+        records = search.records
+        if search.site is not None:
+            records = _write_records(search.site, build_dir)
+            if indexed_records(site_dir) == records:
+                return 0
+        return replace_index(build_dir / RECORDS, site_dir, records)
 
 
 def _count_tips(content: Content) -> str:
@@ -340,21 +342,31 @@ def _tag(content: Content, build_dir: Path) -> tuple[tuple[Tip, ...], int]:
 
 def _pages(
     site: Site, build_dir: Path, site_dir: Path, later: bool, background: contextlib.ExitStack
-) -> tuple[WriteStats, str, Indexing | None]:
-    """The pages for the engine, and the tips' records for the site search (and their
-    digest, which tells whether the published index was made from them). Pagefind starts
-    on the records as soon as they are written (its run ends with `background`)."""
+) -> tuple[WriteStats, SearchStats | Indexing]:
+    """The pages for the engine, and the tips' records for the site search. Pagefind
+    starts on the records as soon as they are written (its run ends with `background`),
+    unless the published site's index is kept (see _start_site_search): then what the
+    site search stage will say instead. With `later` (the preview), a site that has an
+    index keeps it, and its records are written after the reload (refresh_site_search)."""
     bodies = render_bodies(site.tips, build_dir / CACHE / BODIES_CACHE)
     site = dataclasses.replace(site, bodies=bodies)
+    searching: SearchStats | Indexing
+    if later and indexed_records(site_dir) is not None:
+        searching = SearchStats(pending=True, site=site)
+    else:
+        records = _write_records(site, build_dir)
+        indexing = _start_site_search(build_dir, site_dir, records)
+        searching = background.enter_context(indexing) if indexing else SearchStats(records=records)
+    write_pages(search_data(site, build_dir / CACHE / WORDS_CACHE), build_dir / SEARCH_DATA)
+    return write_pages(render_pages(site), build_dir / DOCS), searching
+
+
+def _write_records(site: Site, build_dir: Path) -> str:
+    """Write the tips' search records; their digest, which tells whether the published
+    index was made from them."""
     records = search_records(site)
     write_pages(records, build_dir / RECORDS)
-    made_from = digest_of(records)
-    indexing = _start_site_search(build_dir, site_dir, made_from, later)
-    if indexing is not None:
-        background.enter_context(indexing)
-    write_pages(search_data(site, build_dir / CACHE / WORDS_CACHE), build_dir / SEARCH_DATA)
-    written = write_pages(render_pages(site), build_dir / DOCS)
-    return written, made_from, indexing
+    return digest_of(records)
 
 
 class _IndexWriter:

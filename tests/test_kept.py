@@ -356,6 +356,21 @@ def test_the_site_search_index_is_remade_only_when_a_record_changed(
     same_as_cold(project)
 
 
+def test_the_preview_keeps_the_site_search_index_when_no_record_changed(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project")
+    shutil.copytree(FIXTURE, project / "content")
+    site, build_dir = project / "site", project / "build"
+    server = preview_server(project / "content", site, port=0, build_dir=build_dir, today=TODAY)
+    try:
+        entry = site / "pagefind" / "pagefind-entry.json"
+        before = (indexed_records(site), entry.stat().st_ino)
+        server.builder()  # a save that changed nothing the search reads
+        server.builder()  # waits for the records written after the reload
+        assert (indexed_records(site), entry.stat().st_ino) == before  # not remade
+    finally:
+        server.server_close()
+
+
 def test_the_preview_remakes_the_site_search_index_after_the_reload(tmp_path: Path) -> None:
     project = make_project(tmp_path / "project")
     shutil.copytree(FIXTURE, project / "content")

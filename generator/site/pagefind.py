@@ -18,11 +18,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.errors import BuildError
-from generator.site.model import Page
+from generator.site.model import Page, Site
 
 OUTPUT = "pagefind"  # the index's folder in the site, which the search page loads from
 MADE_FROM = "tipkb-records"  # in it: the digest of the records it was made from
@@ -39,6 +39,8 @@ class SearchStats:
     pending: bool = False
     records: str = ""
     seconds: float = 0.0  # Pagefind's own time, mostly beside the pages and the engine
+    # In the preview, the site whose records are still to be written (after the reload).
+    site: Site | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         if self.indexed is not None:
