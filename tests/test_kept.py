@@ -12,12 +12,13 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from conftest import make_project
 from mkdocs.exceptions import Abort
+from mkdocs.livereload import LiveReloadServer
 from test_build import stable_tree
 
 from generator.build import BuildReport, build
@@ -356,39 +357,42 @@ def test_the_site_search_index_is_remade_only_when_a_record_changed(
     same_as_cold(project)
 
 
-def test_the_preview_keeps_the_site_search_index_when_no_record_changed(tmp_path: Path) -> None:
+@pytest.fixture
+def previewed(tmp_path: Path) -> Iterator[tuple[Path, LiveReloadServer]]:
+    """A project whose site the preview server has built (it is not listening)."""
     project = make_project(tmp_path / "project")
     shutil.copytree(FIXTURE, project / "content")
-    site, build_dir = project / "site", project / "build"
-    server = preview_server(project / "content", site, port=0, build_dir=build_dir, today=TODAY)
+    server = preview_server(
+        project / "content", project / "site", port=0, build_dir=project / "build", today=TODAY
+    )
     try:
-        entry = site / "pagefind" / "pagefind-entry.json"
-        before = (indexed_records(site), entry.stat().st_ino)
-        server.builder()  # a save that changed nothing the search reads
-        server.builder()  # waits for the records written after the reload
-        assert (indexed_records(site), entry.stat().st_ino) == before  # not remade
+        yield project, server
     finally:
         server.server_close()
 
 
-def test_the_preview_remakes_the_site_search_index_after_the_reload(tmp_path: Path) -> None:
-    project = make_project(tmp_path / "project")
-    shutil.copytree(FIXTURE, project / "content")
-    site, build_dir = project / "site", project / "build"
-    server = preview_server(project / "content", site, port=0, build_dir=build_dir, today=TODAY)
-    try:
-        before = indexed_records(site)
-        body(project)
-        server.builder()  # the page is rebuilt; the index follows in the background
-        server.builder()  # which the next rebuild waits for
-        cold = build(
-            project / "content",
-            tmp_path / "cold",
-            build_dir=tmp_path / "b",
-            today=TODAY,
-            drafts=True,
-        )
-        assert indexed_records(site) == cold.search.records != before
-        assert not list(site.glob(".pagefind*"))  # nothing left of the swap
-    finally:
-        server.server_close()
+def test_the_preview_keeps_the_site_search_index_when_no_record_changed(
+    previewed: tuple[Path, LiveReloadServer],
+) -> None:
+    project, server = previewed
+    entry = project / "site" / "pagefind" / "pagefind-entry.json"
+    before = (indexed_records(project / "site"), entry.stat().st_ino)
+    server.builder()  # a save that changed nothing the search reads
+    server.builder()  # waits for the records written after the reload
+    assert (indexed_records(project / "site"), entry.stat().st_ino) == before  # not remade
+
+
+def test_the_preview_remakes_the_site_search_index_after_the_reload(
+    tmp_path: Path, previewed: tuple[Path, LiveReloadServer]
+) -> None:
+    project, server = previewed
+    site = project / "site"
+    before = indexed_records(site)
+    body(project)
+    server.builder()  # the page is rebuilt; the index follows in the background
+    server.builder()  # which the next rebuild waits for
+    cold = build(
+        project / "content", tmp_path / "cold", build_dir=tmp_path / "b", today=TODAY, drafts=True
+    )
+    assert indexed_records(site) == cold.search.records != before
+    assert not list(site.glob(".pagefind*"))  # nothing left of the swap
