@@ -119,7 +119,7 @@ class Indexing:
         self.output = output  # Pagefind's own folder of the index
         self.made_from = made_from
         self.process = process
-        self.started = time.perf_counter()
+        self.started = time.time()
         self.seconds = 0.0  # how long Pagefind ran, once finished
 
     @classmethod
@@ -155,9 +155,11 @@ class Indexing:
             shutil.rmtree(target, ignore_errors=True)
             return 0
         code = self.process.wait()
-        self.seconds = time.perf_counter() - self.started
-        said = (self.output / _LOG).read_text(encoding="utf-8", errors="replace")
-        (self.output / _LOG).unlink()
+        log = self.output / _LOG
+        # Until its last words, which may be long before the build came to wait for it.
+        self.seconds = max(0.0, log.stat().st_mtime - self.started)
+        said = log.read_text(encoding="utf-8", errors="replace")
+        log.unlink()
         if code != 0:
             last = " | ".join(said.strip().splitlines()[-5:])
             hint = "; install it with: pip install 'pagefind[bin]'" if "No module" in said else ""
