@@ -48,3 +48,17 @@ def files_of(site: Path) -> dict[str, bytes]:
     found = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     assert len(found) > 30
     return found
+
+
+def test_the_semantic_measurement_says_what_it_needs_when_it_is_missing() -> None:
+    """benchmarks.semantic needs WordLlama, which tipkb does not depend on."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.semantic"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if done.returncode == 0:
+        pytest.skip("WordLlama is installed here: the measurement ran")
+    assert done.returncode == 2 and "pip install wordllama" in done.stderr
