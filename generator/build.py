@@ -317,12 +317,12 @@ def _site_search(
 def refresh_site_search(build_dir: Path, site_dir: Path, search: SearchStats) -> int:
     """After a preview build that kept the published index (`search` pending): write the
     records of its site, and remake the index if they changed; how many tips it indexed."""
+    if search.site is None:
+        return 0
     with _locked(build_dir):
-        records = search.records
-        if search.site is not None:
-            records = _write_records(search.site, build_dir)
-            if indexed_records(site_dir) == records:
-                return 0
+        records = _write_records(search.site, build_dir)
+        if indexed_records(site_dir) == records:
+            return 0
         return replace_index(build_dir / RECORDS, site_dir, records)
 
 
@@ -352,7 +352,7 @@ def _pages(
     site = dataclasses.replace(site, bodies=bodies)
     searching: SearchStats | Indexing
     if later and indexed_records(site_dir) is not None:
-        searching = SearchStats(pending=True, site=site)
+        searching = SearchStats(site=site)
     else:
         records = _write_records(site, build_dir)
         indexing = _start_site_search(build_dir, site_dir, records)

@@ -48,3 +48,12 @@ def no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
         raise OSError("this platform lacks a functioning sem_open implementation")
 
     monkeypatch.setattr(workers, "_Worker", unavailable)
+
+
+def docs_folder(root: Path, pages: dict[str, str]) -> Path:
+    """A docs folder `root/docs` holding `pages` (docs-relative path → Markdown)."""
+    docs = root / "docs"
+    for name, text in pages.items():
+        (docs / name).parent.mkdir(parents=True, exist_ok=True)
+        (docs / name).write_text(text, encoding="utf-8")
+    return docs

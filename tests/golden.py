@@ -19,6 +19,7 @@ import yaml
 
 from generator.content.load import load_content
 from generator.content.visible import visible_tips
+from generator.model import Phrase, Taxonomy, Term, Tip
 from generator.site.model import Site
 from generator.site.pages import render_pages
 
@@ -35,6 +36,21 @@ def fixture_site(drafts: bool) -> Site:
     related = yaml.safe_load((FIXTURE / "related.yml").read_text(encoding="utf-8"))
     tips = visible_tips(content.tips, TODAY, drafts=drafts)
     return Site(tips, content.taxonomy, {k: tuple(v) for k, v in related.items()}, TODAY)
+
+
+def hostile_site(text: str) -> Site:
+    """One tip whose every field, and its situation's, holds `text`."""
+    term = Term(id="angry", label=text, description=text, synonyms=(text,))
+    tip = Tip(
+        title=text,
+        slug="hostile",
+        body="A harmless body.\n",
+        date=TODAY,
+        summary=text,
+        situations=("angry",),
+        phrases=(Phrase(text),),
+    )
+    return Site((tip,), Taxonomy(situations=(term,)), {}, TODAY)
 
 
 def rendered(mode: str) -> dict[str, str]:

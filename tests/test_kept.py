@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_project
+from conftest import docs_folder, make_project
 from mkdocs.exceptions import Abort
 from mkdocs.livereload import LiveReloadServer
 from test_build import stable_tree
@@ -173,15 +173,15 @@ def render(tmp_path: Path, name: str, *, strict: bool = False) -> RenderStats:
     return build_site(settings, kept)
 
 
+HOME = "# Home\n"
+LINKS_TO_B = "# A\n\nSee [B](b.md).\n"
+
+
 def test_a_page_is_rendered_again_when_a_file_its_links_look_for_appears_or_goes(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Its Markdown is the same, but MkDocs resolves its link (or warns) otherwise."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "index.md").write_text("# Home\n", encoding="utf-8")
-    (docs / "a.md").write_text("# A\n\nSee [B](b.md).\n", encoding="utf-8")
-    (docs / "c.md").write_text("# C\n", encoding="utf-8")
+    docs = docs_folder(tmp_path, {"index.md": HOME, "a.md": LINKS_TO_B, "c.md": "# C\n"})
     assert render(tmp_path, "one").rendered == 3
     (docs / "b.md").write_text("# B\n", encoding="utf-8")
     caplog.clear()
@@ -203,10 +203,7 @@ def test_a_page_is_rendered_again_when_a_file_its_links_look_for_appears_or_goes
 def test_a_kept_page_warns_as_it_did_and_fails_a_strict_build(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "index.md").write_text("# Home\n", encoding="utf-8")
-    (docs / "a.md").write_text("# A\n\nSee [B](b.md).\n", encoding="utf-8")
+    docs = docs_folder(tmp_path, {"index.md": HOME, "a.md": LINKS_TO_B})
     render(tmp_path, "one")
     (docs / "index.md").write_text("# Home again\n", encoding="utf-8")
     caplog.clear()
@@ -222,10 +219,7 @@ def test_a_markdown_extension_that_reads_files_renders_every_page(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A snippet file changes the pages that include it, not their Markdown."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "index.md").write_text("# Home\n", encoding="utf-8")
-    (docs / "a.md").write_text("# A\n", encoding="utf-8")
+    docs = docs_folder(tmp_path, {"index.md": HOME, "a.md": "# A\n"})
     config = MINIMAL + "markdown_extensions: [pymdownx.snippets]\n"
     settings = Settings(str(tmp_path / "mkdocs.yml"), str(docs), "", False)
     (tmp_path / "mkdocs.yml").write_text(config, encoding="utf-8")
@@ -254,9 +248,7 @@ def test_what_a_kept_site_is_checked_against_is_the_same_in_every_process(
 ) -> None:
     """Python orders sets by a hash that differs from one process to the next: a key
     made in that order would make every other build render every page."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "index.md").write_text("---\ntags: [a, b]\n---\n# Home\n", encoding="utf-8")
+    docs = docs_folder(tmp_path, {"index.md": "---\ntags: [a, b]\n---\n" + HOME})
     config = Path(__file__).parent.parent / "mkdocs.yml"
     args = [str(config), str(docs), str(tmp_path / "site")]
     keys = {

@@ -12,7 +12,7 @@ from pathlib import Path
 import markdown
 import pytest
 import yaml
-from golden import MODES, TODAY, differences, fixture_site, rendered
+from golden import MODES, TODAY, differences, fixture_site, hostile_site, rendered
 
 from generator.content.schema import FIELDS
 from generator.content.visible import visible_tips
@@ -137,20 +137,6 @@ HOSTILE = [
     "A & B | C \"double\" 'single' &amp;",
     "<!-- hidden --> text",
 ]
-
-
-def hostile_site(text: str) -> Site:
-    term = Term(id="angry", label=text, description=text, synonyms=(text,))
-    tip = Tip(
-        title=text,
-        slug="hostile",
-        body="A harmless body.\n",
-        date=TODAY,
-        summary=text,
-        situations=("angry",),
-        phrases=(Phrase(text),),
-    )
-    return Site((tip,), Taxonomy(situations=(term,)), {}, TODAY)
 
 
 def markdown_pages(site: Site) -> list[Page]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import docs_folder
 from jinja2 import TemplateNotFound
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
@@ -154,9 +155,7 @@ def test_the_two_cpu_build_is_taken_only_with_the_mkdocs_it_follows(
 def test_one_job_is_mkdocs_own_build_and_says_so(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "index.md").write_text("# Home\n", encoding="utf-8")
+    docs = docs_folder(tmp_path, {"index.md": "# Home\n"})
     one = render.Settings(str(CONFIG), str(docs), str(tmp_path / "site"), False, jobs=1)
     with caplog.at_level(logging.INFO, logger="generator"):
         render.build_site(one)

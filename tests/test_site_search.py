@@ -10,9 +10,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from golden import TODAY, fixture_site
+from golden import fixture_site, hostile_site
 
-from generator.model import Phrase, Taxonomy, Term, Tip
+from generator.model import Taxonomy, Tip
 from generator.search.analysis import STOP_WORDS, inflection_key
 from generator.search.vocabulary import shards, vocabulary
 from generator.site.model import Site
@@ -82,17 +82,7 @@ HOSTILE = '<script>alert(1)</script><img src=x onerror=alert(1)> "quoted" & more
 
 
 def test_hostile_text_stays_text_in_the_record_and_the_answers() -> None:
-    term = Term(id="angry", label=HOSTILE, description=HOSTILE, synonyms=(HOSTILE,))
-    tip = Tip(
-        title=HOSTILE,
-        slug="hostile",
-        body="A body.\n",
-        date=TODAY,
-        summary=HOSTILE,
-        situations=("angry",),
-        phrases=(Phrase(HOSTILE),),
-    )
-    site = Site((tip,), Taxonomy(situations=(term,)), {}, TODAY)
+    site = hostile_site(HOSTILE)
     parsed = record(site, "hostile")
     assert set(parsed.tags) <= {"html", "head", "title", "body", "h1", "div", "p", "span"}
     assert parsed.meta["phrase1"] == HOSTILE

@@ -32,15 +32,18 @@ _LOG = "pagefind.log"  # what Pagefind said, while it runs
 
 @dataclass(frozen=True)
 class SearchStats:
-    """What the site search stage did: tips indexed, or the published index kept (up to
-    date, or until refresh_site_search makes the new one from the `records` digested)."""
+    """What the site search stage did: tips indexed (from the records `records` digests),
+    or the published index kept: up to date, or, in the preview, until
+    refresh_site_search has written the records of `site` and remade it."""
 
     indexed: int | None = None
-    pending: bool = False
     records: str = ""
     seconds: float = 0.0  # Pagefind's own time, mostly beside the pages and the engine
-    # In the preview, the site whose records are still to be written (after the reload).
     site: Site | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def pending(self) -> bool:
+        return self.site is not None
 
     def __str__(self) -> str:
         if self.indexed is not None:
