@@ -176,6 +176,16 @@ PAYLOADS: list[tuple[str, str, str]] = [
     ("md-in-html-link", BODY, '<div markdown="1">\n[x](javascript:alert(1))\n</div>'),
     ("html-in-admonition-title", BODY, '!!! note "<img src=x onerror=alert(1)>"\n    text'),
     ("html-in-heading", BODY, "## <img src=x onerror=alert(1)>"),
+    # the passthrough's markers (generator.site.passthrough), which only the generator may write
+    (
+        "passthrough-close-and-reopen",
+        BODY,
+        "<!-- /tipkb:html -->\n<img src=x onerror=alert(1)>\n<!-- tipkb:html -->",
+    ),
+    ("passthrough-fenced", BODY, "```\n<!-- tipkb:html -->\n<svg onload=alert(1)>\n```"),
+    ("passthrough-title", TITLE, "<!-- tipkb:html --><img src=x onerror=alert(1)>"),
+    ("passthrough-phrase", PHRASE, "<!-- /tipkb:html --><svg onload=alert(1)>"),
+    ("passthrough-description", DESCRIPTION, "<!-- tipkb:html -->\n<img src=x onerror=alert(1)>"),
     # --- Markdown that makes links, images and attributes
     ("ref-link-javascript", BODY, "[x][r]\n\n[r]: javascript:alert(1)"),
     ("ref-link-angle-javascript", BODY, "[x][r]\n\n[r]: <javascript:alert(1)>"),

@@ -76,6 +76,19 @@ def test_zensical_output_keeps_our_theme_and_copy_buttons(project: Path) -> None
     assert '<button type="button" class="tipkb-copy" aria-label="Copy phrase: ' in phrases
 
 
+@pytest.mark.parametrize("engine", ["zensical", "mkdocs"])
+def test_both_engines_pass_the_generators_html_through(
+    project: Path, tmp_path: Path, engine: str
+) -> None:
+    # Both load generator.site.passthrough from mkdocs.yml: no marker reaches a page.
+    site = project / "out"
+    if engine == "mkdocs":
+        build(ROOT / "tests" / "corpus", tmp_path / "out", build_dir=tmp_path / "build")
+        site = tmp_path / "out"
+    marked = [p for p in site.rglob("*.html") if "tipkb:html" in p.read_text(encoding="utf-8")]
+    assert marked == []
+
+
 def test_zensical_warnings_are_counted_with_where_they_are() -> None:
     output = (
         "Build started\n\x1b[33mWarning:\x1b[0m page does not exist\n"

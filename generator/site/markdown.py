@@ -8,11 +8,11 @@ such as links or `{: attribute lists }`. Tip bodies are Markdown by design: they
 are rendered and sanitized by generator.safety, not escaped.
 
 The parts repeated by the thousand (tip lists, tag chips, phrase cards) are
-written as raw HTML blocks with links both engines resolve (see url()): Python-Markdown
-passes such a block through whole, where a Markdown list of links costs it
-several times as much (inline patterns on every piece of text, then MkDocs
-resolving every link). At 2,000 tips that is about a quarter of the MkDocs
-build. Everything else stays Markdown.
+written as raw HTML blocks with links both engines resolve (see url()), between the
+markers of generator.site.passthrough, which hands them to the engine's output
+unparsed: a Markdown list of links costs Python-Markdown several times as much
+(inline patterns on every piece of text, then MkDocs resolving every link), and
+even a raw HTML block is parsed tag by tag, twice. Everything else stays Markdown.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from generator.content.escape import html, text
+from generator.site.passthrough import raw
 
 T = TypeVar("T")
 
@@ -52,10 +53,11 @@ def a(label: str, source: str, target: str, *, css: str = "") -> str:
 
 
 def html_list(items: Iterable[str], css: str = "") -> str:
-    """A raw HTML list of HTML items; wrapped in a div of class `css` for the theme."""
+    """A raw HTML list of HTML items (passed through, see raw()); wrapped in a div of
+    class `css` for the theme."""
     lis = "\n".join(f"<li>{item}</li>" for item in items)
     ul = f"<ul>\n{lis}\n</ul>"
-    return f'<div class="{css}">\n{ul}\n</div>' if css else ul
+    return raw(f'<div class="{css}">\n{ul}\n</div>' if css else ul)
 
 
 @lru_cache(maxsize=1 << 18)  # 42,000 links at 2,000 tips, the same ones each preview rebuild

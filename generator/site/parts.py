@@ -73,7 +73,7 @@ def chip_row(chips: Sequence[str], title: str = "") -> str:
     if not chips:
         return ""
     label = f'<span class="tipkb-chips__label">{title}</span> ' if title else ""
-    return f'<p class="tipkb-chips">{label}{" ".join(chips)}</p>'
+    return md.raw(f'<p class="tipkb-chips">{label}{" ".join(chips)}</p>')
 
 
 def chips(taxonomy: Taxonomy, source: str, terms: Sequence[Term], title: str) -> str:

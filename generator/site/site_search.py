@@ -142,7 +142,7 @@ def _search_page() -> str:
         '<a href="../situations/">situations page</a> instead.</p></noscript>\n'
         "</div>"
     )
-    return md.block(md.front_matter({"title": "Search"}), "# Search", form, results)
+    return md.block(md.front_matter({"title": "Search"}), "# Search", md.raw(form), md.raw(results))
 
 
 def _answers(site: Site) -> dict[str, object]:

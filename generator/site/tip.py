@@ -50,7 +50,7 @@ def _meta_line(site: Site, tip: Tip) -> str:
     if tip.series == SERIES_TOW:
         items.append("Tip of the Week")
     items.append(parts.badge(site, tip))
-    return f'<p class="tipkb-meta">{" · ".join(i for i in items if i)}</p>'
+    return md.raw(f'<p class="tipkb-meta">{" · ".join(i for i in items if i)}</p>')
 
 
 def _notice(site: Site, tip: Tip) -> str:
@@ -85,7 +85,7 @@ def _body(site: Site, path: str, tip: Tip) -> str:
     Links to other tips' files become links to their pages."""
     html = site.bodies.get(tip.slug) or render_body(tip.body)
     body = _TIP_LINK.sub(lambda m: _tip_link(site, path, tip, m), html)
-    return f'<div class="tipkb-body">\n{body}\n</div>'
+    return md.raw(f'<div class="tipkb-body">\n{body}\n</div>')
 
 
 def _tip_link(site: Site, path: str, tip: Tip, match: re.Match[str]) -> str:
@@ -124,7 +124,7 @@ def _what_to_do(site: Site, path: str, tip: Tip) -> str:
 def _lead(label: str, anchor: str) -> str:
     """A heading above the article, and no heading of the document outline: the tip's
     title stays its one heading, before what to say."""
-    return f'<p class="tipkb-lead" id="{anchor}" role="heading" aria-level="2">{label}</p>'
+    return md.raw(f'<p class="tipkb-lead" id="{anchor}" role="heading" aria-level="2">{label}</p>')
 
 
 def _related(site: Site, path: str, tip: Tip) -> str:
