@@ -54,14 +54,14 @@ def _stem(word: str) -> str:
     return _porter(word)
 
 
-def _tokens(text: str) -> list[str]:
+def significant_words(text: str) -> list[str]:
     """Lower-cased words of a text, stop words and one-letter words dropped."""
     return [w for w in _TOKEN.findall(text.lower()) if len(w) > 1 and w not in STOP_WORDS]
 
 
 def stems(text: str) -> list[str]:
     """The indexed form of every word of a text, in order."""
-    return list(map(_stem, _tokens(text)))
+    return list(map(_stem, significant_words(text)))
 
 
 def word_weights(parts: Iterable[tuple[float, str]]) -> Counter[str]:

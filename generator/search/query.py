@@ -33,8 +33,8 @@ from generator.search.analysis import (
     _concepts,
     _inflection_key,
     _stem,
-    _tokens,
     _words,
+    significant_words,
     stems,
 )
 from generator.search.index import OPEN, _idf, _View
@@ -74,7 +74,7 @@ class _Parsed:
 
 
 def _parse(text: str, taxonomy: Taxonomy) -> _Parsed:
-    written = {_stem(w): w for w in reversed(_tokens(text))}
+    written = {_stem(w): w for w in reversed(significant_words(text))}
     words = tuple(dict.fromkeys(stems(text)))
     every = _words(text)
     keys = tuple(map(_inflection_key, every))
@@ -402,7 +402,7 @@ def _corrected(view: _View, text: str, parsed: _Parsed, taxonomy: Taxonomy) -> s
     changed = text
     unknown = [
         w
-        for w in dict.fromkeys(_tokens(text))
+        for w in dict.fromkeys(significant_words(text))
         if len(w) <= MAX_WORD_LETTERS and w.isalpha() and not _known(view, w, parsed, known)
     ]
     for word in unknown[:SUGGESTED_WORDS]:
@@ -470,4 +470,4 @@ def _words_of_a_tip(view: _View, indexed: str) -> set[str]:
     if docnum is None:
         return set()
     tip = view.reader.stored_fields(docnum)["tip"]
-    return set(_tokens(" ".join((tip["title"], tip["summary"], view.body(docnum)))))
+    return set(significant_words(" ".join((tip["title"], tip["summary"], view.body(docnum)))))
