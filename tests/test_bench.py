@@ -44,6 +44,22 @@ def test_bench_reports_the_best_of_its_rounds(tmp_path: Path) -> None:
     assert sorted(p.name for p in work.iterdir()) == ["30"]  # the trash is emptied
 
 
+def test_bench_leaves_out_what_it_is_told_to_and_refuses_the_rest(tmp_path: Path) -> None:
+    out, work = tmp_path / "out", tmp_path / "work"
+    cmd = [sys.executable, "-m", "benchmarks.run", "--sizes", "30", "--repeat", "1"]
+    cmd += ["--out", str(out), "--work", str(work)]
+    done = subprocess.run(
+        [*cmd, "--skip", "peer,zensical"], cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
+    assert done.returncode == 0, done.stderr
+    assert "   peer " not in done.stdout and "   zensical " not in done.stdout
+    assert "   floor2 " in done.stdout and "   ours " in done.stdout
+    report = (out / "results.md").read_text(encoding="utf-8")
+    assert "not run" in report and "ratio to the floor at 30" not in report
+    refused = subprocess.run([*cmd, "--skip", "ours"], cwd=ROOT, capture_output=True, text=True)
+    assert refused.returncode == 2 and "ours cannot be left out" in refused.stderr
+
+
 def files_of(site: Path) -> dict[str, bytes]:
     found = {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     assert len(found) > 30
