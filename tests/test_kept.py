@@ -23,6 +23,7 @@ from test_build import stable_tree
 
 from generator.build import BuildReport, build
 from generator.serve import BANNER_CLASS, preview_server
+from generator.site import mkdocs_engine
 from generator.site.kept import Kept, RenderStats
 from generator.site.mkdocs_engine import Settings, build_site
 from generator.site.pagefind import indexed_records
@@ -230,6 +231,27 @@ def test_a_markdown_extension_that_reads_files_renders_every_page(
             mine = dataclasses.replace(settings, site_dir=str(tmp_path / name))
             assert build_site(mine, kept).rendered == 2
         assert "read files no page names" in caplog.text
+
+
+def test_the_kept_site_is_checked_against_the_source_of_the_projects_markdown_extensions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page's HTML changes with an extension of the project's own, as
+    generator.site.passthrough is, which no package's version shows."""
+    source = tmp_path / "tipkb_test_ext" / "mark.py"
+    source.parent.mkdir()
+    (source.parent / "__init__.py").write_text("", encoding="utf-8")
+    source.write_text("MARK = 1\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    names = ["toc", "generator.site.passthrough", "tipkb_test_ext.mark", "no_such.extension"]
+    before = mkdocs_engine._extension_sources(names)
+    assert [n.split(":")[0] for n in before] == [
+        "generator.site.passthrough",
+        "tipkb_test_ext.mark",
+    ]
+    source.write_text("MARK = 2\n", encoding="utf-8")
+    after = mkdocs_engine._extension_sources(names)
+    assert before[0] == after[0] and before[1] != after[1]
 
 
 KEYS = """

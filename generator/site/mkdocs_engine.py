@@ -621,6 +621,7 @@ def _fingerprint(config: MkDocsConfig, files: Files) -> str:
     parts.append(repr([(name, dict(p.config)) for name, p in config.plugins.items()]))
     parts.append(repr((dict(config.theme), config.theme.dirs)))
     parts += _packages()
+    parts += _extension_sources(config.markdown_extensions)
     parts.append(_own_theme(config))
     for file in files:
         if file.src_dir == config.docs_dir and not file.is_documentation_page():
@@ -629,6 +630,25 @@ def _fingerprint(config: MkDocsConfig, files: Files) -> str:
         log.info("the MkDocs configuration holds an object without a stable description")
         parts.append(repr(object()))  # so no earlier site matches
     return digest(parts)
+
+
+def _extension_sources(extensions: Sequence[object]) -> list[str]:
+    """The source of each Markdown extension that is a module of its own (the project's,
+    generator.site.passthrough): its HTML changes with it, which no package version shows.
+    Python-Markdown's own short names ("toc") go by the package's version."""
+    import importlib.util
+
+    found = []
+    for name in extensions:
+        if not isinstance(name, str) or "." not in name:
+            continue
+        try:
+            spec = importlib.util.find_spec(name.split(":", 1)[0])
+        except (ImportError, ValueError):
+            continue  # MkDocs itself says it cannot load it
+        if spec is not None and spec.origin and spec.origin.endswith(".py"):
+            found.append(f"{name}:{_bytes_digest(Path(spec.origin))}")
+    return found
 
 
 def _bytes_digest(path: Path) -> str:
