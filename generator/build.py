@@ -91,6 +91,7 @@ CONTENT_CACHE = "content.pickle"  # parsed tip files, shared by check and the bu
 TAGS_CACHE = "tags.pickle"
 BODIES_CACHE = "bodies.pickle"  # tip bodies rendered and sanitized
 WORDS_CACHE = "words.pickle"  # each tip's words, which the site search corrects typos to
+SEARCHED_CACHE = "searched.pickle"  # each tip body's words in its search record
 
 
 def default_config(content_dir: Path) -> Path:
@@ -364,7 +365,7 @@ def _pages(
 def _write_records(site: Site, build_dir: Path) -> str:
     """Write the tips' search records; their digest, which tells whether the published
     index was made from them."""
-    records = search_records(site)
+    records = search_records(site, build_dir / CACHE / SEARCHED_CACHE)
     write_pages(records, build_dir / RECORDS)
     return digest_of(records)
 

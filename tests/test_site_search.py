@@ -85,6 +85,14 @@ def test_a_record_indexes_every_word_a_query_can_look_up_and_no_other() -> None:
     assert found.meta["phrase1"] == tip.phrases[0].text  # what a result shows, as written
 
 
+def test_records_kept_between_builds_are_the_records_made_afresh(tmp_path: Path) -> None:
+    site = fixture_site(drafts=False)
+    fresh = search_records(site)
+    cache = tmp_path / "searched.pickle"
+    assert search_records(site, cache) == fresh and cache.is_file()
+    assert search_records(site, cache) == fresh  # now from the cache
+
+
 def test_records_are_made_for_the_shown_tips_only() -> None:
     site = fixture_site(drafts=False)
     paths = {page.path for page in search_records(site)}

@@ -25,6 +25,7 @@ import posixpath
 import shutil
 from pathlib import Path
 
+from generator.cache import Cache, text_key
 from generator.content.safety import plain_text, render_body
 from generator.model import Term, Tip
 from generator.search.analysis import STOP_WORDS, naming_patterns, significant_words
@@ -43,28 +44,57 @@ META_PHRASES = 4  # phrases a result can show, the best match picked by the page
 ANSWER_PHRASES = 3
 
 
-def search_records(site: Site) -> list[Page]:
+def search_records(site: Site, cache_file: Path | None = None) -> list[Page]:
     """A search record per tip, at the path of its page's HTML (tips/<slug>/index.html),
-    which Pagefind turns into the page's URL."""
-    return [Page(f"tips/{tip.slug}/index.html", _record(site, tip)) for tip in site.tips]
+    which Pagefind turns into the page's URL. The searched words of each body are kept
+    between builds (`cache_file`) by the rendered body's digest: reading them out again
+    was half of a rebuild's pages stage."""
+    cache = Cache.open(cache_file)
+    bodies = [_body(site, tip) for tip in site.tips]
+    keys = [text_key("searched", body) for body in bodies]
+    words, _ = cache.fetch_all(keys, bodies, lambda todo: [_searched(plain_text(b)) for b in todo])
+    cache.save()
+    by_tags: dict[tuple[str, ...], tuple[str, str]] = {}  # many tips share their tags
+    return [
+        Page(
+            f"tips/{tip.slug}/index.html", _record(site, tip, body, _terms_text(site, tip, by_tags))
+        )
+        for tip, body in zip(site.tips, words, strict=True)
+    ]
 
 
-def _record(site: Site, tip: Tip) -> str:
+def _terms_text(
+    site: Site, tip: Tip, known: dict[tuple[str, ...], tuple[str, str]]
+) -> tuple[str, str]:
+    """The searched words of the names (labels, synonyms) and of the descriptions of the
+    tip's terms."""
+    if tip.tags not in known:
+        terms = parts.terms_of(site.taxonomy, tip.tags)
+        names = " ".join(parts.keywords(site.taxonomy, tip.tags))
+        known[tip.tags] = (_searched(names), _searched(" ".join(t.description for t in terms)))
+    return known[tip.tags]
+
+
+def _body(site: Site, tip: Tip) -> str:
+    rendered = site.bodies.get(tip.slug)
+    return rendered if rendered is not None else render_body(tip.body)
+
+
+def _record(site: Site, tip: Tip, body: str, terms_text: tuple[str, str]) -> str:
+    """`body`, `terms_text`: the searched words of the tip's body, and of its terms'
+    names and descriptions, escaped."""
     terms = parts.terms_of(site.taxonomy, tip.tags)
-    names = " ".join(parts.keywords(site.taxonomy, tip.tags))
-    descriptions = " ".join(term.description for term in terms)
+    names, descriptions = terms_text
     phrases = " ".join(p.text for p in tip.phrases)
-    body = site.bodies.get(tip.slug)
-    body = plain_text(body if body is not None else render_body(tip.body))
     weight = RECORD_WEIGHTS
     return (
         f'<!doctype html>\n<html lang="en"><head><title>{md.html(tip.title)}</title></head><body>\n'
         f"<h1>{md.html(tip.title)}</h1>\n"
         f'<p data-pagefind-weight="{weight["phrases"]}">{_searched(phrases)}</p>\n'
         f'<p data-pagefind-weight="{weight["summary"]}">{_searched(tip.summary)}</p>\n'
-        f"<p>{_searched(body)}</p>\n"
-        f'<p data-pagefind-weight="{weight["names"]}">{_searched(names)}</p>\n'
-        f"<p>{_searched(descriptions)}</p>\n"
+        f"<p>{body}</p>\n"
+        f'<p data-pagefind-weight="{weight["names"]}">{names}</p>\n'
+        f"<p>{descriptions}</p>\n"
         f"<div data-pagefind-ignore>{_filters(site, terms)}{_meta(site, tip)}</div>\n"
         "</body></html>\n"
     )
