@@ -64,3 +64,13 @@ def test_huge_body_is_refused_quickly(tmp_path: Path) -> None:
 
 def test_base_content_is_valid(tmp_path: Path) -> None:
     assert run_check(BASE).returncode == 0
+
+
+def test_unsafe_markup_does_not_hide_the_tips_other_errors(tmp_path: Path) -> None:
+    # All errors at once: the editor fixes the file in one go, not one error a check.
+    data = b"---\ntitle: Two errors\nsituations: [long-wiat]\n---\n\nHi.\n\n<script>x()</script>\n"
+    content = content_with(tmp_path, "undated-two-errors.md", data)
+    result = run_check(content)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "undated-two-errors.md:8: raw <script> HTML is not allowed" in result.stderr
+    assert "undated-two-errors.md:3:" in result.stderr and "long-wiat" in result.stderr

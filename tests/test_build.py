@@ -560,13 +560,11 @@ def test_serve_rebuilds_when_a_tip_changes(tmp_path: Path) -> None:
     thread.start()
     try:
         url = f"http://127.0.0.1:{wait_for_port(server)}/tips/negate-the-nervousness/"
-        assert "Negate the Nervousness" in fetch(url)
+        # The server thread may not listen yet: its first page is waited for too.
+        assert shown(url, "Negate the Nervousness", 10), "the preview was not served"
         tip = content / "tips" / "2025-05-06-negate-the-nervousness.md"
         tip.write_text(tip.read_text().replace("title: Negate", "title: Defeat"))
-        deadline = time.monotonic() + 30
-        while "Defeat the Nervousness" not in fetch(url):
-            assert time.monotonic() < deadline, "the preview was not rebuilt"
-            time.sleep(0.2)
+        assert shown(url, "Defeat the Nervousness", 30), "the preview was not rebuilt"
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -602,6 +600,16 @@ def wait_for_port(server: http.server.HTTPServer) -> int:
     return server.server_address[1]
 
 
+def shown(url: str, text: str, seconds: float) -> bool:
+    """Whether the page at `url` shows `text` within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while text not in fetch(url):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
 def fetch(url: str) -> str:
     try:
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -621,7 +629,9 @@ def test_a_rebuild_parses_only_the_tips_changed_since(
     monkeypatch.setattr(cache, "RACY_NS", 0)  # count files as settled at once
     parsed: list[str] = []
     read_tip = content_module.read_tip
-    monkeypatch.setattr(content_module, "read_tip", lambda p: parsed.append(p.name) or read_tip(p))
+    monkeypatch.setattr(
+        content_module, "read_tip", lambda p, **kw: parsed.append(p.name) or read_tip(p, **kw)
+    )
     kwargs = {"build_dir": tmp_path / "build", "today": TODAY}
     build(content, tmp_path / "site", **kwargs)  # type: ignore[arg-type]
     assert len(parsed) == len(list(content.glob("tips/*.md")))

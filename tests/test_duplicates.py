@@ -100,9 +100,9 @@ def counted_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     reads: list[Path] = []
     read_tip = content_module.read_tip
 
-    def counting(path: Path) -> object:
+    def counting(path: Path, **kwargs: bool) -> object:
         reads.append(path)
-        return read_tip(path)
+        return read_tip(path, **kwargs)
 
     monkeypatch.setattr(content_module, "read_tip", counting)
     monkeypatch.setattr(cache_module, "RACY_NS", 0)

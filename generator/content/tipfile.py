@@ -182,8 +182,13 @@ def decode(path: Path, raw: bytes) -> tuple[str | None, list[Problem]]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), []
 
 
-def parse_tip(path: Path, raw: bytes) -> tuple[Tip | None, list[Problem]]:
-    """Parse a tip file's bytes into a Tip plus every problem found."""
+def parse_tip(
+    path: Path, raw: bytes, *, keep_unsafe: bool = False
+) -> tuple[Tip | None, list[Problem]]:
+    """Parse a tip file's bytes into a Tip plus every problem found. A body with unsafe
+    markup gives no Tip, unless `keep_unsafe`: the loader checks such a tip against the
+    others too, so that all its errors come at once (its problems hold the error, so
+    the content it is in never builds)."""
     text, problems = decode(path, raw)
     if text is None:
         return None, problems
@@ -226,7 +231,7 @@ def parse_tip(path: Path, raw: bytes) -> tuple[Tip | None, list[Problem]]:
     body_start = text[: len(text) - len(body)].count("\n") + 1
     tip, problems = _build_tip(path, meta, body, key_lines, body_start)
     unsafe = [Problem(path, body_start + n - 1, msg) for n, msg in unsafe_markup(body)]
-    return (None if unsafe else tip), problems + unsafe
+    return (None if unsafe and not keep_unsafe else tip), problems + unsafe
 
 
 def _yaml_reason(err: yaml.MarkedYAMLError, line: str) -> str:
@@ -291,13 +296,14 @@ def _body_line(lines: dict[str, int]) -> int:
     return max(lines.values(), default=1) + 2
 
 
-def read_tip(path: Path) -> tuple[Tip | None, list[Problem]]:
-    """Read and parse one tip file; a file that is not read is a problem of the whole file."""
+def read_tip(path: Path, *, keep_unsafe: bool = False) -> tuple[Tip | None, list[Problem]]:
+    """Read and parse one tip file (see parse_tip); a file that is not read is a problem
+    of the whole file."""
     try:
         raw = read_file(path)
     except UnreadableError as err:
         return None, [Problem(path, 0, err.reason)]
-    return parse_tip(path, raw)
+    return parse_tip(path, raw, keep_unsafe=keep_unsafe)
 
 
 def metadata(tip: Tip) -> dict[str, Any]:
