@@ -74,3 +74,5 @@ def test_unsafe_markup_does_not_hide_the_tips_other_errors(tmp_path: Path) -> No
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "undated-two-errors.md:8: raw <script> HTML is not allowed" in result.stderr
     assert "undated-two-errors.md:3:" in result.stderr and "long-wiat" in result.stderr
+    # In line order, as the editor goes through the file.
+    assert result.stderr.index(".md:3:") < result.stderr.index(".md:8:")

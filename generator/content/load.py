@@ -51,6 +51,8 @@ def check_content(
         if tip is not None:
             tips.append(tip)
     problems += cross_check(tips, taxonomy if taxonomy_ok else None)
+    # In the order of the files and their lines, as an editor goes through them.
+    problems.sort(key=lambda p: (str(p.path), p.line))
     return Content(root=root, tips=tuple(tips), taxonomy=taxonomy), problems
 
 
