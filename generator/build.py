@@ -26,6 +26,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent import futures
@@ -315,16 +316,20 @@ def _site_search(
     return searching
 
 
-def refresh_site_search(build_dir: Path, site_dir: Path, search: SearchStats) -> int:
+def refresh_site_search(
+    build_dir: Path, site_dir: Path, search: SearchStats, stop: threading.Event | None = None
+) -> int:
     """After a preview build that kept the published index (`search` pending): write the
-    records of its site, and remake the index if they changed; how many tips it indexed."""
+    records of its site, and remake the index if they changed; how many tips it indexed.
+    Setting `stop` (a newer build is waiting for the build folder) ends it early:
+    Superseded, the published index left as it was."""
     if search.site is None:
         return 0
     with _locked(build_dir):
         records = _write_records(search.site, build_dir)
         if indexed_records(site_dir) == records:
             return 0
-        return replace_index(build_dir / RECORDS, site_dir, records)
+        return replace_index(build_dir / RECORDS, site_dir, records, stop)
 
 
 def _count_tips(content: Content) -> str:

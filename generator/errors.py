@@ -58,6 +58,10 @@ class BuildError(TipkbError):
     """A build step (MkDocs, the search index) failed."""
 
 
+class Superseded(BuildError):
+    """Work stopped on purpose: a newer build has made its result useless."""
+
+
 class OutputError(TipkbError):
     """A file or folder cannot be written: read-only, disk full, or a file where a folder goes."""
 

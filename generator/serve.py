@@ -23,7 +23,7 @@ from mkdocs.livereload import LiveReloadServer
 
 from generator.build import build, default_config, refresh_site_search
 from generator.content.escape import html
-from generator.errors import BuildError, ContentError, TipkbError
+from generator.errors import BuildError, ContentError, Superseded, TipkbError
 from generator.files import write_bytes_atomic
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,13 @@ def preview_server(
     searching = _Background()
 
     def rebuild() -> None:
-        searching.wait()  # the next build swaps the site the index is being made for
+        # The index being made is for the site this build replaces: stopped, not waited
+        # for (Pagefind takes seconds at a few thousand tips); this build's job remakes it.
+        searching.stop()
         try:
             search = run().search
             if search.pending:
-                searching.start(lambda: refresh_site_search(build_dir, site_dir, search))
+                searching.start(lambda stop: refresh_site_search(build_dir, site_dir, search, stop))
         except TipkbError as err:
             # Keep serving the last good site, with the problems on every page; the editor
             # fixes the file and saves again, and the next good build has no banner.
@@ -82,24 +84,33 @@ def preview_server(
 
 
 class _Background:
-    """One job at a time beside the server: the site search's index after a rebuild."""
+    """One job at a time beside the server: the site search's index after a rebuild. The
+    job is given an event, which stop() sets before it waits for the job to end."""
+
+    THREAD = "tipkb-site-search"
 
     def __init__(self) -> None:
         self.thread: threading.Thread | None = None
+        self.stopping = threading.Event()
 
-    def start(self, job: Callable[[], object]) -> None:
+    def start(self, job: Callable[[threading.Event], object]) -> None:
+        stopping = self.stopping = threading.Event()
+
         def run() -> None:
             try:
-                job()
+                job(stopping)
                 log.info("site search: index remade")
+            except Superseded as err:
+                log.info("site search: %s", err)
             except TipkbError as err:
                 log.error("the site search's index could not be remade: %s", err)
 
-        self.thread = threading.Thread(target=run, name="tipkb-site-search", daemon=True)
+        self.thread = threading.Thread(target=run, name=self.THREAD, daemon=True)
         self.thread.start()
 
-    def wait(self) -> None:
+    def stop(self) -> None:
         if self.thread is not None:
+            self.stopping.set()
             self.thread.join()
             self.thread = None
 

@@ -12,6 +12,8 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -19,11 +21,11 @@ import pytest
 from conftest import docs_folder, make_project
 from mkdocs.exceptions import Abort
 from mkdocs.livereload import LiveReloadServer
-from test_build import stable_tree
+from test_build import fake_python, stable_tree
 
 from generator.build import BuildReport, build
-from generator.serve import BANNER_CLASS, preview_server
-from generator.site import mkdocs_engine
+from generator.serve import BANNER_CLASS, _Background, preview_server
+from generator.site import mkdocs_engine, pagefind
 from generator.site.kept import Kept, RenderStats
 from generator.site.mkdocs_engine import Settings, build_site
 from generator.site.pagefind import indexed_records
@@ -404,9 +406,47 @@ def test_the_preview_remakes_the_site_search_index_after_the_reload(
     before = indexed_records(site)
     body(project)
     server.builder()  # the page is rebuilt; the index follows in the background
-    server.builder()  # which the next rebuild waits for
+    server.builder()  # which the next rebuild stops, and makes again for its own site
+    background_done()
     cold = build(
         project / "content", tmp_path / "cold", build_dir=tmp_path / "b", today=TODAY, drafts=True
     )
     assert indexed_records(site) == cold.search.records != before
     assert not list(site.glob(".pagefind*"))  # nothing left of the swap
+
+
+def background_done() -> None:
+    """Wait for the preview's site search job, if one is running."""
+    for thread in threading.enumerate():
+        if thread.name == _Background.THREAD:
+            thread.join(timeout=120)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell script stands in for Pagefind")
+def test_a_save_while_the_index_is_made_stops_it_instead_of_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, previewed: tuple[Path, LiveReloadServer]
+) -> None:
+    project, server = previewed
+    before = indexed_records(project / "site")
+    once = tmp_path / "slow-once"
+    once.touch()  # the first Pagefind run hangs (as a large index takes long); later ones run
+    script = (
+        f'if [ -e "{once}" ]; then rm "{once}"; exec sleep 60; fi\nexec "{sys.executable}" "$@"'
+    )
+    monkeypatch.setattr(pagefind.sys, "executable", fake_python(tmp_path, script))
+    body(project)
+    server.builder()  # its index is being made in the background, and hangs
+    deadline = time.monotonic() + 30
+    while once.exists():  # until the stand-in has started
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    start = time.monotonic()
+    server.builder()  # the next save
+    assert time.monotonic() - start < 30, "the save waited for the old index"
+    assert indexed_records(project / "site") == before  # the stopped one swapped nothing in
+    background_done()  # the index of the newest site, made in full
+    cold = build(
+        project / "content", tmp_path / "cold", build_dir=tmp_path / "b", today=TODAY, drafts=True
+    )
+    assert indexed_records(project / "site") == cold.search.records != before
+    assert not list((project / "site").glob(".pagefind*"))

@@ -16,12 +16,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.errors import BuildError
+from generator.errors import BuildError, Superseded
 from generator.site.model import Page, Site
 
 OUTPUT = "pagefind"  # the index's folder in the site, which the search page loads from
@@ -87,12 +88,15 @@ def _link(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
-def replace_index(records_dir: Path, site_dir: Path, made_from: str) -> int:
+def replace_index(
+    records_dir: Path, site_dir: Path, made_from: str, stop: threading.Event | None = None
+) -> int:
     """Index anew beside a published site's index, then swap it in (the search works
-    on the old index until then); how many tips were indexed."""
+    on the old index until then); how many tips were indexed. Setting `stop` ends it
+    early (Superseded), the published index as it was."""
     building = Path(tempfile.mkdtemp(prefix=".pagefind-", dir=site_dir))
     try:
-        indexed = index_site(records_dir, building, made_from)
+        indexed = index_site(records_dir, building, made_from, stop)
         old = site_dir / f".{OUTPUT}-old"
         shutil.rmtree(old, ignore_errors=True)
         if (site_dir / OUTPUT).exists():
@@ -104,12 +108,14 @@ def replace_index(records_dir: Path, site_dir: Path, made_from: str) -> int:
         shutil.rmtree(building, ignore_errors=True)
 
 
-def index_site(records_dir: Path, site_dir: Path, made_from: str = "") -> int:
+def index_site(
+    records_dir: Path, site_dir: Path, made_from: str = "", stop: threading.Event | None = None
+) -> int:
     """Index the search records in `records_dir` into `site_dir/pagefind/`, noting the
     digest of the records (`made_from`) beside the index; how many tips were indexed.
     With no tip to index, there is no index (the search page says it cannot search)."""
     with Indexing.start(records_dir, site_dir / OUTPUT, made_from) as indexing:
-        return indexing.finish(site_dir)
+        return indexing.finish(site_dir, stop)
 
 
 class Indexing:
@@ -143,6 +149,18 @@ class Indexing:
             raise BuildError(f"cannot run Pagefind for the site search: {err}") from None
         return cls(output, made_from, process)
 
+    def _wait(self, stop: threading.Event | None) -> int:
+        assert self.process is not None
+        while stop is not None and not stop.is_set():
+            try:
+                return self.process.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                continue
+        if stop is None:
+            return self.process.wait()
+        self.__exit__()
+        raise Superseded("the site search's index was not finished: a newer build came first")
+
     def __enter__(self) -> Indexing:
         return self
 
@@ -151,13 +169,14 @@ class Indexing:
             self.process.kill()
             self.process.wait()
 
-    def finish(self, site_dir: Path) -> int:
-        """Wait for Pagefind, then put its index into `site_dir`; how many tips it indexed."""
+    def finish(self, site_dir: Path, stop: threading.Event | None = None) -> int:
+        """Wait for Pagefind, then put its index into `site_dir`; how many tips it indexed.
+        Once `stop` is set, Pagefind is stopped and Superseded raised: nothing is put."""
         target = site_dir / OUTPUT
         if self.process is None:
             shutil.rmtree(target, ignore_errors=True)
             return 0
-        code = self.process.wait()
+        code = self._wait(stop)
         log = self.output / _LOG
         # Until its last words, which may be long before the build came to wait for it.
         self.seconds = max(0.0, log.stat().st_mtime - self.started)
