@@ -159,7 +159,7 @@ class Indexing:
         if stop is None:
             return self.process.wait()
         self.__exit__()
-        raise Superseded("the site search's index was not finished: a newer build came first")
+        raise Superseded("index not finished: a newer build came first")
 
     def __enter__(self) -> Indexing:
         return self
