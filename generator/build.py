@@ -39,12 +39,29 @@ from typing import TypeVar
 
 from generator import clock, workers
 from generator.cache import Cache
-from generator.content.load import check_all, load_content
+from generator.content.load import load_content
 from generator.content.visible import visible_tips
 from generator.errors import BuildError, OutputError
 from generator.files import exclusive
 from generator.importing import write as importing
 from generator.importing.write import ImportReport
+from generator.layout import (
+    BODIES_CACHE,
+    BUILD_DIR,
+    CACHE,
+    DOCS,
+    INDEX,
+    PAGEFIND_NEXT,
+    RECORDS,
+    RENDERED,
+    RENDERED_STATE,
+    SEARCH_DATA,
+    SEARCHED_CACHE,
+    SPARE,
+    TAGS_CACHE,
+    WORDS_CACHE,
+    content_cache,
+)
 from generator.model import Content, Tip
 from generator.search import evaluation as search_evaluation
 from generator.search.evaluation import MRR_AT, SearchEvaluation
@@ -80,19 +97,6 @@ BACKGROUND_DOCUMENTS = 300
 
 ENGINES = ("mkdocs", "zensical")  # what renders the generated pages into the site
 DEFAULT_ENGINE = "mkdocs"
-BUILD_DIR = Path("build")  # what builds keep between runs: generated pages, caches, index
-DOCS, INDEX, CACHE = "docs", "index", "cache"  # its folders
-RENDERED = "rendered"  # and the site MkDocs rendered last (generator.site.kept)
-RENDERED_STATE = "rendered.pickle"  # what it was rendered from, in the cache folder
-SPARE = "spare"  # the site the last swap took out, for the next build to bring up to date
-RECORDS = "search-records"  # what the site search indexes of each tip (site_search.py)
-SEARCH_DATA = "search-data"  # and the files its page reads, put into the site as they are
-PAGEFIND_NEXT = "pagefind-next"  # where Pagefind writes the index it is making
-CONTENT_CACHE = "content.pickle"  # parsed tip files, shared by check and the build
-TAGS_CACHE = "tags.pickle"
-BODIES_CACHE = "bodies.pickle"  # tip bodies rendered and sanitized
-WORDS_CACHE = "words.pickle"  # each tip's words, which the site search corrects typos to
-SEARCHED_CACHE = "searched.pickle"  # each tip body's words in its search record
 
 
 def default_config(content_dir: Path) -> Path:
@@ -288,7 +292,7 @@ def _long_lived() -> Iterator[None]:
 
 def _load(content_dir: Path, strict: bool, build_dir: Path) -> Content:
     """Load and check the content; tip files unchanged since the last build are not re-parsed."""
-    cache = Cache.open(build_dir / CACHE / CONTENT_CACHE)
+    cache = Cache.open(content_cache(build_dir))
     content = load_content(content_dir, strict=strict, cache=cache)
     cache.save()  # only now: bad content leaves nothing written
     return content
@@ -577,12 +581,6 @@ def _clean_leftovers(site_dir: Path) -> None:
 
 
 # --- the other commands, on the same load + tag path ----------------------------------------
-
-
-def check(content_dir: Path, *, strict: bool = False, cache: bool = True) -> Content:
-    """`tipkb check`: every problem of the content, plus near-duplicate warnings."""
-    cache_file = BUILD_DIR / CACHE / CONTENT_CACHE if cache else None
-    return check_all(content_dir, strict=strict, cache_file=cache_file)
 
 
 def tag_files(

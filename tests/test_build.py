@@ -644,3 +644,19 @@ def test_a_rebuild_parses_only_the_tips_changed_since(
         "Defeat the Nervousness"
         in (tmp_path / "site/tips/negate-the-nervousness/index.html").read_text()
     )
+
+
+def test_check_loads_no_stage_of_a_build() -> None:
+    # The pre-commit hook runs it on every commit: loading the site and search stages
+    # (whoosh, MkDocs' helpers, Pagefind's) was a third of its time.
+    script = (
+        "import runpy, sys\n"
+        f"sys.argv = ['tipkb', 'check', '--content', {str(ROOT / 'tests' / 'fixtures' / 'base')!r}]\n"
+        "try:\n    runpy.run_module('generator', run_name='__main__')\n"
+        "except SystemExit as done:\n    assert not done.code, done.code\n"
+        "stages = ('generator.site', 'generator.search', 'generator.tagging', 'mkdocs')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(stages)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
