@@ -17,7 +17,7 @@ import pytest
 
 PACKAGE = Path(__file__).parent.parent / "generator"
 STAGES = ("content", "importing", "tagging", "search", "site")
-BASE = {"model", "errors", "files", "clock", "cache", "workers"}
+BASE = {"model", "errors", "files", "clock", "cache", "workers", "layout"}
 ORCHESTRATORS = {"build", "cli", "serve", "__main__"}
 
 
