@@ -1,11 +1,12 @@
 """What the generator tells the site search, which only it knows.
 
 The index is Pagefind's (generator.site.pagefind), built from a search record per tip
-that this module writes: a small HTML document holding what of the tip the search
-reads (title, phrases, summary, body) and, weighted, the labels and synonyms of the
-tip's situations and techniques (so "yelling" finds the tips for upset customers) and
-their descriptions, which bridge staff wording to a situation ("made an error"); its
-situations and techniques as filters; and what a result shows (date, summary, phrases).
+that this module writes: a small HTML document holding the words of the tip a query
+can look up (title, phrases, summary, body; no stop words) and, weighted, those of the
+labels and synonyms of the tip's situations and techniques (so "yelling" finds the tips
+for upset customers) and of their descriptions, which bridge staff wording to a
+situation ("made an error"); its situations and techniques as filters; and what a
+result shows, as written (date, summary, phrases).
 The records are made from the same tips as the pages, so the index is the same for
 either engine, and Pagefind reads a tenth of the bytes a rendered page has.
 
