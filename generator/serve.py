@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from mkdocs.livereload import LiveReloadServer
 
@@ -76,11 +77,25 @@ def preview_server(
             show_failure(site_dir, err)
 
     run()
-    server = LiveReloadServer(builder=rebuild, host=host, port=port, root=str(site_dir))
+    server = _PreviewServer(searching, builder=rebuild, host=host, port=port, root=str(site_dir))
     for path in (content_dir, config_file, config_file.parent / "theme"):
         if path.exists():
             server.watch(str(path))
     return server
+
+
+class _PreviewServer(LiveReloadServer):
+    """MkDocs' live-reload server, which stops the site search's job when it closes: on
+    Ctrl+C, Pagefind would otherwise go on writing into the preview's folder as it is
+    removed."""
+
+    def __init__(self, background: _Background, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.background = background
+
+    def server_close(self) -> None:
+        self.background.stop()
+        super().server_close()
 
 
 class _Background:

@@ -450,3 +450,23 @@ def test_a_save_while_the_index_is_made_stops_it_instead_of_waiting(
     )
     assert indexed_records(project / "site") == cold.search.records != before
     assert not list((project / "site").glob(".pagefind*"))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="a shell script stands in for Pagefind")
+def test_closing_the_preview_stops_the_index_being_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, previewed: tuple[Path, LiveReloadServer]
+) -> None:
+    # On Ctrl+C the preview's folder is removed: Pagefind must not go on writing into it.
+    project, server = previewed
+    started = tmp_path / "started"
+    script = f'touch "{started}"\nexec sleep 60'
+    monkeypatch.setattr(pagefind.sys, "executable", fake_python(tmp_path, script))
+    body(project)
+    server.builder()  # its index is being made in the background, and hangs
+    deadline = time.monotonic() + 30
+    while not started.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    server.server_close()  # as shutdown() does, on Ctrl+C
+    assert not [t for t in threading.enumerate() if t.name == _Background.THREAD]
+    assert not list((project / "site").glob(".pagefind*"))
