@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -57,3 +59,14 @@ def docs_folder(root: Path, pages: dict[str, str]) -> Path:
         (docs / name).parent.mkdir(parents=True, exist_ok=True)
         (docs / name).write_text(text, encoding="utf-8")
     return docs
+
+
+def eventually(holds: Callable[[], bool], seconds: float) -> bool:
+    """Whether `holds()` comes true within `seconds` (asked every 0.05 s): for what another
+    thread or process does."""
+    deadline = time.monotonic() + seconds
+    while not holds():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

@@ -27,6 +27,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from conftest import eventually
 from whoosh import index as whoosh_index
 
 from benchmarks import browser as site_browser
@@ -602,12 +603,7 @@ def wait_for_port(server: http.server.HTTPServer) -> int:
 
 def shown(url: str, text: str, seconds: float) -> bool:
     """Whether the page at `url` shows `text` within `seconds`."""
-    deadline = time.monotonic() + seconds
-    while text not in fetch(url):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.2)
-    return True
+    return eventually(lambda: text in fetch(url), seconds)
 
 
 def fetch(url: str) -> str:

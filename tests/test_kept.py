@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import docs_folder, make_project
+from conftest import docs_folder, eventually, make_project
 from mkdocs.exceptions import Abort
 from mkdocs.livereload import LiveReloadServer
 from test_build import fake_python, stable_tree
@@ -436,10 +436,7 @@ def test_a_save_while_the_index_is_made_stops_it_instead_of_waiting(
     monkeypatch.setattr(pagefind.sys, "executable", fake_python(tmp_path, script))
     body(project)
     server.builder()  # its index is being made in the background, and hangs
-    deadline = time.monotonic() + 30
-    while once.exists():  # until the stand-in has started
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    assert eventually(lambda: not once.exists(), 30)  # the stand-in has started
     start = time.monotonic()
     server.builder()  # the next save
     assert time.monotonic() - start < 30, "the save waited for the old index"
@@ -463,10 +460,7 @@ def test_closing_the_preview_stops_the_index_being_made(
     monkeypatch.setattr(pagefind.sys, "executable", fake_python(tmp_path, script))
     body(project)
     server.builder()  # its index is being made in the background, and hangs
-    deadline = time.monotonic() + 30
-    while not started.exists():
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    assert eventually(started.exists, 30)
     server.server_close()  # as shutdown() does, on Ctrl+C
     assert not [t for t in threading.enumerate() if t.name == _Background.THREAD]
     assert not list((project / "site").glob(".pagefind*"))

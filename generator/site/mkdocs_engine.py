@@ -35,6 +35,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import importlib.util
 import logging
 import shutil
 import sysconfig
@@ -636,8 +637,6 @@ def _extension_sources(extensions: Sequence[object]) -> list[str]:
     """The source of each Markdown extension that is a module of its own (the project's,
     generator.site.passthrough): its HTML changes with it, which no package version shows.
     Python-Markdown's own short names ("toc") go by the package's version."""
-    import importlib.util
-
     found = []
     for name in extensions:
         if not isinstance(name, str) or "." not in name:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from generator import clock
+from generator.content.safety import render_body
 from generator.model import Phrase, Taxonomy, Term, Tip
 
 
@@ -38,6 +39,11 @@ class Site:
     # Each tip's body as sanitized HTML, by slug, when the build rendered them ahead
     # (cached, on two CPUs); a tip missing here is rendered when its page is made.
     bodies: Mapping[str, str] = field(default_factory=dict)
+
+    def body(self, tip: Tip) -> str:
+        """The tip's body as sanitized HTML: as the build rendered it ahead, else now."""
+        rendered = self.bodies.get(tip.slug)
+        return rendered if rendered is not None else render_body(tip.body)
 
     @cached_property
     def by_slug(self) -> dict[str, Tip]:

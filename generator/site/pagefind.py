@@ -150,16 +150,15 @@ class Indexing:
         return cls(output, made_from, process)
 
     def _wait(self, stop: threading.Event | None) -> int:
+        """Pagefind's exit code; Superseded once `stop` is set (Pagefind stopped)."""
         assert self.process is not None
-        while stop is not None and not stop.is_set():
+        while True:
             try:
-                return self.process.wait(timeout=0.1)
+                return self.process.wait(timeout=None if stop is None else 0.1)
             except subprocess.TimeoutExpired:
-                continue
-        if stop is None:
-            return self.process.wait()
-        self.__exit__()
-        raise Superseded("index not finished: a newer build came first")
+                if stop is not None and stop.is_set():
+                    self.__exit__()
+                    raise Superseded("index not finished: a newer build came first") from None
 
     def __enter__(self) -> Indexing:
         return self

@@ -27,7 +27,7 @@ import shutil
 from pathlib import Path
 
 from generator.cache import Cache, text_key
-from generator.content.safety import plain_text, render_body
+from generator.content.safety import plain_text
 from generator.model import Term, Tip
 from generator.search.analysis import STOP_WORDS, naming_patterns, significant_words
 from generator.search.vocabulary import shards, vocabulary
@@ -51,7 +51,7 @@ def search_records(site: Site, cache_file: Path | None = None) -> list[Page]:
     between builds (`cache_file`) by the rendered body's digest: reading them out again
     was half of a rebuild's pages stage."""
     cache = Cache.open(cache_file)
-    bodies = [_body(site, tip) for tip in site.tips]
+    bodies = [site.body(tip) for tip in site.tips]
     keys = [text_key("searched", body) for body in bodies]
     words, _ = cache.fetch_all(keys, bodies, lambda todo: [_searched(plain_text(b)) for b in todo])
     cache.save()
@@ -74,11 +74,6 @@ def _terms_text(
         names = " ".join(parts.keywords(site.taxonomy, tip.tags))
         known[tip.tags] = (_searched(names), _searched(" ".join(t.description for t in terms)))
     return known[tip.tags]
-
-
-def _body(site: Site, tip: Tip) -> str:
-    rendered = site.bodies.get(tip.slug)
-    return rendered if rendered is not None else render_body(tip.body)
 
 
 def _record(site: Site, tip: Tip, body: str, terms_text: tuple[str, str]) -> str:
@@ -128,9 +123,7 @@ def _meta(site: Site, tip: Tip) -> str:
 def _summary(site: Site, tip: Tip) -> str:
     if tip.summary:
         return tip.summary
-    rendered = site.bodies.get(tip.slug)
-    text = plain_text(rendered) if rendered is not None else tip.body
-    words = text.split()
+    words = plain_text(site.body(tip)).split()
     return " ".join(words[:SUMMARY_WORDS]) + ("…" if len(words) > SUMMARY_WORDS else "")
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import re
 
-from generator.content.safety import render_body
 from generator.model import SERIES_TOW, Tip
 from generator.site import markdown as md
 from generator.site import parts
@@ -83,7 +82,7 @@ def _body(site: Site, path: str, tip: Tip) -> str:
     """The tip's own text, rendered and sanitized here (generator.safety), so no engine
     renders an editor's Markdown on its own; a raw HTML block passes through untouched.
     Links to other tips' files become links to their pages."""
-    html = site.bodies.get(tip.slug) or render_body(tip.body)
+    html = site.body(tip)
     body = _TIP_LINK.sub(lambda m: _tip_link(site, path, tip, m), html)
     return md.raw(f'<div class="tipkb-body">\n{body}\n</div>')
 
