@@ -10,13 +10,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from golden import fixture_site, hostile_site
+from golden import TODAY, fixture_site, hostile_site
 
-from generator.model import Taxonomy, Tip
+from generator.model import Taxonomy, Term, Tip
 from generator.search.analysis import STOP_WORDS, inflection_key, significant_words
 from generator.search.vocabulary import shards, vocabulary
 from generator.site.model import Site
 from generator.site.site_search import search_data, search_records
+from generator.site.term_search import term_tokens
 
 ROOT = Path(__file__).parent.parent
 SCRIPT = ROOT / "theme" / "assets" / "tipkb-search.js"
@@ -32,6 +33,7 @@ class _Record(HTMLParser):
         self.meta: dict[str, str] = {}
         self.weighted: dict[str, str] = {}
         self.tags: list[str] = []
+        self.text = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
@@ -42,6 +44,7 @@ class _Record(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         attrs = self.open[-1] if self.open else {}
+        self.text += data + " "
         if "data-pagefind-filter" in attrs:
             self.filters.append((str(attrs["data-pagefind-filter"]), data))
         if "data-pagefind-meta" in attrs:
@@ -58,18 +61,81 @@ def record(site: Site, slug: str) -> _Record:
     return parsed
 
 
-def test_a_record_holds_the_terms_names_filters_and_what_a_result_shows() -> None:
+def test_a_record_holds_its_terms_tokens_filters_and_what_a_result_shows() -> None:
     site = fixture_site(drafts=False)
     tip = next(t for t in site.tips if t.phrases and t.situations)
     found = record(site, tip.slug)
     term = site.taxonomy.term(tip.situations[0])
     assert term is not None
     assert ("situation", term.label) in found.filters
-    names = found.weighted["3"]
-    assert all(word in names for word in term.label.casefold().split())
+    tokens = term_tokens(site.taxonomy)[term.id]
+    assert tokens.names in found.weighted["3"].split()  # weighted as the names' words were
+    assert tokens.description in found.text.split()
+    assert not set(term.label.casefold().split()) & set(found.weighted["3"].split())
     assert found.meta["phrase1"] == tip.phrases[0].text
     assert found.meta["summary"]
     assert tip.title == found.meta.get("title", tip.title)
+
+
+def test_term_tokens_are_distinct_and_none_begins_another() -> None:
+    # Pagefind also matches the words a query word begins: "zzn1" would find "zzn12".
+    terms = tuple(Term(id=f"t{n}", label=f"T {n}", description="") for n in range(120))
+    taxonomy = Taxonomy(situations=terms[:60], techniques=terms[60:])
+    words = [w for t in term_tokens(taxonomy).values() for w in (t.names, t.description)]
+    assert len(set(words)) == 240 and len({len(w) for w in words}) == 1
+    assert all(w.isalnum() and w.islower() for w in words)
+
+
+def word_files(site: Site) -> dict[str, dict[str, object]]:
+    """The search page's word files, by their first two letters."""
+    pages = search_data(site)
+    prefix = "search/words/"
+    return {
+        p.path.removeprefix(prefix).removesuffix(".json"): json.loads(p.text)
+        for p in pages
+        if p.path.startswith(prefix)
+    }
+
+
+def terms_for(site: Site, word: str) -> dict[str, float]:
+    key = inflection_key(word)
+    found = word_files(site).get(key[:2], {}).get("terms", {})
+    assert isinstance(found, dict)
+    return found.get(key, {})
+
+
+def test_a_word_of_a_terms_names_or_description_leads_to_its_tokens() -> None:
+    site = fixture_site(drafts=False)
+    upset = site.taxonomy.term("upset-customer")
+    assert upset is not None and {"irate", "frustrated"} <= set(upset.synonyms)
+    tokens = term_tokens(site.taxonomy)["upset-customer"]
+    assert tokens.names in terms_for(site, "irate")
+    assert tokens.names in terms_for(site, "frustrating")  # another inflection, typed
+    description_word = next(
+        w for w in significant_words(upset.description) if w not in " ".join(upset.synonyms)
+    )
+    assert tokens.description in terms_for(site, description_word)
+    assert terms_for(site, "zebra") == {}
+
+
+def test_a_token_scores_by_how_rare_the_word_was() -> None:
+    # "refund" is in every tip: naming a term by it added little, whatever the term.
+    term = Term(
+        id="refund-delay", label="Refund delay", description="", synonyms=("refund", "wait")
+    )
+    tagged = (term.id,)
+    tips = tuple(
+        Tip(title=f"Tip {n}", slug=f"t{n}", body="A refund story.\n", situations=tagged[: n < 2])
+        for n in range(20)
+    )
+    taxonomy = Taxonomy(situations=(term,))
+    site = Site(tips, taxonomy, {}, TODAY)
+    token = term_tokens(taxonomy)[term.id].names
+    common, rare = terms_for(site, "refund").get(token, 0), terms_for(site, "wait")[token]
+    assert common < 0.3 <= 0.9 <= rare
+    files = word_files(site)
+    assert "wait" in files["wa"]["absent"]  # only the term has it: its token alone is searched
+    assert "refund" not in files["re"]["absent"]
 
 
 def test_a_record_indexes_every_word_a_query_can_look_up_and_no_other() -> None:

@@ -8,13 +8,15 @@ letters, so a phone fetches only the few a query needs.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from generator.cache import Cache, text_key
 from generator.model import Taxonomy, Tip
 from generator.search.analysis import correctable_words
 
+T = TypeVar("T")
 PREFIX = 2  # letters that pick a word's file: typos rarely fall on the first two
 
 
@@ -32,6 +34,13 @@ def vocabulary(
     counts: Counter[str] = Counter()
     for words in found:
         counts.update(words)
+    counts.update(taxonomy_words(taxonomy))
+    return counts
+
+
+def taxonomy_words(taxonomy: Taxonomy) -> Counter[str]:
+    """Each word of the taxonomy, with how many terms use it."""
+    counts: Counter[str] = Counter()
     for term in taxonomy.situations + taxonomy.techniques:
         counts.update(_correctable(" ".join([term.label, term.description, *term.synonyms])))
     return counts
@@ -45,9 +54,9 @@ def _correctable(text: str) -> frozenset[str]:
     return frozenset(correctable_words(text))
 
 
-def shards(counts: Counter[str]) -> dict[str, dict[str, int]]:
-    """The vocabulary split by each word's first PREFIX letters, words sorted."""
-    split: dict[str, dict[str, int]] = {}
-    for word in sorted(counts):
-        split.setdefault(word[:PREFIX], {})[word] = counts[word]
+def shards(by_word: Mapping[str, T]) -> dict[str, dict[str, T]]:
+    """What is known of each word, split by the word's first PREFIX letters, words sorted."""
+    split: dict[str, dict[str, T]] = {}
+    for word in sorted(by_word):
+        split.setdefault(word[:PREFIX], {})[word] = by_word[word]
     return split

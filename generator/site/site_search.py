@@ -2,11 +2,11 @@
 
 The index is Pagefind's (generator.site.pagefind), built from a search record per tip
 that this module writes: a small HTML document holding the words of the tip a query
-can look up (title, phrases, summary, body; no stop words) and, weighted, those of the
-labels and synonyms of the tip's situations and techniques (so "yelling" finds the tips
-for upset customers) and of their descriptions, which bridge staff wording to a
-situation ("made an error"); its situations and techniques as filters; and what a
-result shows, as written (date, summary, phrases).
+can look up (title, phrases, summary, body; no stop words), its situations and
+techniques as one made-up word each for their names and for their descriptions
+(generator.site.term_search: "yelling" finds the tips for upset customers, "made an
+error" those of the situation so described), those terms as filters, and what a result
+shows, as written (date, summary, phrases).
 The records are made from the same tips as the pages, so the index is the same for
 either engine, and Pagefind reads a tenth of the bytes a rendered page has.
 
@@ -15,8 +15,10 @@ For the search page it writes:
 - the page itself, `search/?q=…`, a deep link the intranet's own search box can use;
 - `search/answers.json`: the situations, how a query names each (inflection keys, as
   `tipkb search` matches them), its top phrases for the answer card, and the stop words;
-- `search/words/<ab>.json`: the tips' words by their first two letters, which the page
-  corrects a typed word towards; a query fetches only the files of its own words.
+- `search/words/<ab>.json`, by their first two letters, which a query fetches for its
+  own words only: the tips' words (`uses`: how many tips use each), which the page
+  corrects a typed word towards, and by inflection key, the tokens of the terms a word
+  is in (`terms`), and those keys no tip has (`absent`).
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ from generator.cache import Cache, text_key
 from generator.content.safety import plain_text
 from generator.model import Term, Tip
 from generator.search.analysis import STOP_WORDS, naming_patterns, significant_words
-from generator.search.vocabulary import shards, vocabulary
+from generator.search.vocabulary import shards, taxonomy_words, vocabulary
 from generator.site import markdown as md
 from generator.site import parts
 from generator.site.model import Page, Site
+from generator.site.term_search import TermTokens, expansions, record_tokens, term_tokens
 
 SEARCH = "search/index.md"
 ANSWERS = "search/answers.json"
@@ -55,32 +58,18 @@ def search_records(site: Site, cache_file: Path | None = None) -> list[Page]:
     keys = [text_key("searched", body) for body in bodies]
     words, _ = cache.fetch_all(keys, bodies, lambda todo: [_searched(plain_text(b)) for b in todo])
     cache.save()
-    by_tags: dict[tuple[str, ...], tuple[str, str]] = {}  # many tips share their tags
+    tokens = term_tokens(site.taxonomy)
     return [
-        Page(
-            f"tips/{tip.slug}/index.html", _record(site, tip, body, _terms_text(site, tip, by_tags))
-        )
+        Page(f"tips/{tip.slug}/index.html", _record(site, tip, body, tokens))
         for tip, body in zip(site.tips, words, strict=True)
     ]
 
 
-def _terms_text(
-    site: Site, tip: Tip, known: dict[tuple[str, ...], tuple[str, str]]
-) -> tuple[str, str]:
-    """The searched words of the names (labels, synonyms) and of the descriptions of the
-    tip's terms."""
-    if tip.tags not in known:
-        terms = parts.terms_of(site.taxonomy, tip.tags)
-        names = " ".join(parts.keywords(site.taxonomy, tip.tags))
-        known[tip.tags] = (_searched(names), _searched(" ".join(t.description for t in terms)))
-    return known[tip.tags]
-
-
-def _record(site: Site, tip: Tip, body: str, terms_text: tuple[str, str]) -> str:
-    """`body`, `terms_text`: the searched words of the tip's body, and of its terms'
-    names and descriptions, escaped."""
+def _record(site: Site, tip: Tip, body: str, tokens: dict[str, TermTokens]) -> str:
+    """`body`: the searched words of the tip's body, escaped. Its terms stand as their
+    tokens (generator.site.term_search), weighted as their words were."""
     terms = parts.terms_of(site.taxonomy, tip.tags)
-    names, descriptions = terms_text
+    names, descriptions = record_tokens(tokens, terms)
     phrases = " ".join(p.text for p in tip.phrases)
     weight = RECORD_WEIGHTS
     return (
@@ -138,8 +127,14 @@ def search_data(site: Site, words_cache: Path | None = None) -> list[Page]:
     which would take a change of any of them for a change of every page's theme.
     `words_cache` keeps each tip's words between builds."""
     pages = [Page(ANSWERS, _json(_answers(site)))]
-    for prefix, words in shards(vocabulary(site.tips, site.taxonomy, words_cache)).items():
-        pages.append(Page(WORDS.format(prefix), _json(words)))
+    counts = vocabulary(site.tips, site.taxonomy, words_cache)
+    found = expansions(site, counts, counts - taxonomy_words(site.taxonomy))
+    uses, terms = shards(counts), shards(found.tokens)
+    for prefix in sorted(uses.keys() | terms.keys()):
+        expanded = terms.get(prefix, {})
+        absent = sorted(found.absent.intersection(expanded))
+        data = {"uses": uses.get(prefix, {}), "terms": expanded, "absent": absent}
+        pages.append(Page(WORDS.format(prefix), _json(data)))
     return pages
 
 

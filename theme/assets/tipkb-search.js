@@ -124,7 +124,8 @@
     if (!/^[a-z]{4,30}$/.test(word)) {
       return Promise.resolve(null);
     }
-    return wordsOf(word.slice(0, 2)).then(function (known) {
+    return wordsOf(word.slice(0, 2)).then(function (shard) {
+      var known = shard.uses || {};
       var key = inflectionKey(word);
       var words = Object.keys(known);
       if (words.some(function (w) { return w === word || inflectionKey(w) === key; })) {
@@ -187,6 +188,51 @@
     return pagefind;
   }
 
+  /* The terms a word is in, by their names or descriptions: their tokens in the
+   * records, each with its factor, and whether the tips themselves lack the word; `key`
+   * is the word's inflection key (generator/site/term_search.py). */
+  function termsOf(key) {
+    if (!/^[a-z]{2,30}$/.test(key)) {
+      return Promise.resolve({ tokens: {}, absent: false });
+    }
+    return wordsOf(key.slice(0, 2)).then(function (shard) {
+      return {
+        tokens: (shard.terms && shard.terms[key]) || {},
+        absent: (shard.absent || []).indexOf(key) >= 0,
+      };
+    });
+  }
+
+  /* One word's score for each page: its own, plus the best of its terms' tokens' (each
+   * by its factor). The best, not the sum: a record held each word of its terms once,
+   * and "customer" is in nearly every description (tuned as searchWords is). */
+  function searchWord(pf, word, filters) {
+    return termsOf(inflectionKey(word)).then(function (terms) {
+      var tokens = Object.keys(terms.tokens);
+      var own = terms.absent && tokens.length ? [] : [word];
+      var looked = own.concat(tokens);
+      var searches = looked.map(function (w) { return pf.search(w, { filters: filters }); });
+      return Promise.all(searches).then(function (found) {
+        var pages = {};
+        found.forEach(function (search, i) {
+          var factor = i < own.length ? 1 : terms.tokens[looked[i]];
+          search.results.forEach(function (result) {
+            var page = pages[result.id] || (pages[result.id] = { result: result, own: 0, terms: 0 });
+            if (i < own.length) {
+              page.own = result.score;
+            } else {
+              page.terms = Math.max(page.terms, factor * result.score);
+            }
+          });
+        });
+        Object.keys(pages).forEach(function (id) {
+          pages[id].score = pages[id].own + pages[id].terms;
+        });
+        return pages;
+      });
+    });
+  }
+
   /* Search each word (a word the tips lack: its correction instead); add the scores,
    * each on a log scale, so that a page matching more of the words beats one matching
    * one word strongly (tuned on the tuning half of tests/labels/staff_queries.yml).
@@ -199,15 +245,15 @@
         if (better) {
           corrected[word] = better;
         }
-        return pf.search(better || word, { filters: filters });
+        return searchWord(pf, better || word, filters);
       });
     });
     return Promise.all(runs).then(function (searches) {
       var pages = {};
       searches.forEach(function (found) {
-        found.results.forEach(function (result) {
-          var page = pages[result.id] || (pages[result.id] = { result: result, score: 0 });
-          page.score += Math.log(1 + result.score); // each word with diminishing returns
+        Object.keys(found).forEach(function (id) {
+          var page = pages[id] || (pages[id] = { result: found[id].result, score: 0 });
+          page.score += Math.log(1 + found[id].score); // each word with diminishing returns
         });
       });
       var ranked = Object.keys(pages).map(function (id) { return pages[id]; });
