@@ -10,12 +10,14 @@ most of a rebuild); until then the search finds what it found before the save.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import re
+import signal
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -159,6 +161,26 @@ def show_failure(site_dir: Path, err: TipkbError) -> int:
     return marked
 
 
+@contextlib.contextmanager
+def _stopped_like_ctrl_c(signum: int) -> Iterator[None]:
+    """Within the block, the signal `signum` stops the server as Ctrl+C does: a
+    `kill`, or an editor's tool closing the preview, would otherwise end the process
+    before the preview's temporary folder is removed. Only the main thread may set a
+    handler; elsewhere (tests), nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signum, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signum, previous)
+
+
 def serve(
     content_dir: Path,
     *,
@@ -191,7 +213,8 @@ def serve(
         shown = "shown" if drafts else "hidden"
         log.info("Serving on http://%s:%d/ (drafts %s); press Ctrl+C to stop.", host, port, shown)
         try:
-            server.serve()  # binds the port first: an OSError here means it is taken
+            with _stopped_like_ctrl_c(signal.SIGTERM):
+                server.serve()  # binds the port first: an OSError here means it is taken
         except OSError as err:
             raise BuildError(f"cannot serve on {host}:{port}: {err.strerror}; try --port") from None
         except KeyboardInterrupt:

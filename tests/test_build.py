@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -569,6 +570,30 @@ def test_serve_rebuilds_when_a_tip_changes(tmp_path: Path) -> None:
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+def test_serve_stopped_by_sigterm_removes_its_temporary_site(tmp_path: Path) -> None:
+    # A `kill` (or a tool closing the preview) stops it as Ctrl+C does, not mid-way.
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE, content)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "generator", "serve", "--content", str(content)]
+    command += ["--config", str(ROOT / "mkdocs.yml"), "--port", str(port)]
+    server = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/tips/negate-the-nervousness/"
+        assert shown(url, "Negate the Nervousness", 60), "the preview was not served"
+        assert list((tmp_path / "build").glob("tipkb-serve-*"))
+        server.send_signal(signal.SIGTERM)
+        said, _ = server.communicate(timeout=30)
+    finally:
+        server.kill()
+    assert server.returncode == 0 and "Stopped." in said and "Traceback" not in said
+    assert not list((tmp_path / "build").glob("tipkb-serve-*"))
 
 
 def test_the_preview_shows_a_failed_build_on_every_page_until_it_is_fixed(tmp_path: Path) -> None:
