@@ -276,6 +276,24 @@ def test_axe_finds_no_serious_violation(
         tab.page.context.close()
 
 
+def test_a_word_only_the_taxonomy_has_finds_its_terms_tips(tab: Tab) -> None:
+    # Records hold a term's made-up word, not its synonyms: the page looks the word up.
+    content = load_content(ROOT / "tests" / "corpus")
+    said = " ".join(f"{t.title} {t.summary} {t.body}" for t in content.tips).casefold()
+    term, word = next(
+        (term, synonym)
+        for term in content.taxonomy.situations
+        for synonym in term.synonyms
+        if synonym.isalpha()
+        and len(synonym) > 4
+        and synonym not in said
+        and sum(term.id in t.situations for t in content.tips) >= 3
+    )
+    tagged = {t.slug for t in content.tips if term.id in t.situations}
+    found = site_browser.slugs(site_search(tab, word))
+    assert found[:3] and set(found[:3]) <= tagged, (word, found[:3])
+
+
 def test_labelled_queries_through_the_site_search(tab: Tab) -> None:
     """The search helper's labelled queries, typed into the site's own search box.
 

@@ -4,6 +4,7 @@ and the page script's reading of words, which must match the terminal search's."
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -84,6 +85,19 @@ def test_term_tokens_are_distinct_and_none_begins_another() -> None:
     words = [w for t in term_tokens(taxonomy).values() for w in (t.names, t.description)]
     assert len(set(words)) == 240 and len({len(w) for w in words}) == 1
     assert all(w.isalnum() and w.islower() for w in words)
+
+
+def test_the_page_never_looks_up_a_term_token_or_its_start_as_typed() -> None:
+    # Pagefind also matches the words a query word begins: "zz" would find every tip.
+    source = SCRIPT.read_text(encoding="utf-8")
+    found = re.search(r"var TOKEN = /(.+)/;", source)
+    assert found is not None
+    typed = re.compile(found[1])
+    site = fixture_site(drafts=False)
+    for tokens in term_tokens(site.taxonomy).values():
+        for token in (tokens.names, tokens.description):
+            assert all(typed.match(token[:n]) for n in range(2, len(token) + 1))
+    assert not any(typed.match(w) for w in ["zzz", "zebra", "buzz", "pizza"])
 
 
 def word_files(site: Site) -> dict[str, dict[str, object]]:

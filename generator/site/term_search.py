@@ -2,14 +2,17 @@
 
 A query word found in the names (label, synonyms) or the description of a tip's term
 finds the tip ("yelling" finds the tips for upset customers). The records used to hold
-those words themselves, about half of every record, and Pagefind's time and memory go by
+those words themselves, a third of every record, and Pagefind's time and memory go by
 the words it indexes. Each record now holds one made-up word per term instead, a *token*
 for its names and one for its description, and the search page looks a query word up
-here (in the word files it already fetches) to search the tokens of the terms it is in.
+here (in the word files it already fetches, by the word's inflection key) to search the
+tokens of the terms it is in.
 
-A token scores as the word scored in the record: the same weight, and a factor for the
-difference in rarity (BM25's IDF, as Pagefind ranks): "customer", which is in nearly
-every tip, added little to a tip for naming its terms, while its term's token is rare.
+A token weighs what the word weighed in the record: the same weight (names 3,
+description 1), and a factor for the difference in rarity (BM25's IDF, as Pagefind
+ranks): "customer", in nearly every tip, added little to a tip for naming its terms,
+while each term's token is rare. The page adds the best of a word's tokens to the
+word's own score: a record held each word once, however many of its terms had it.
 Words are matched as Pagefind matches them, on their Snowball stems.
 """
 
@@ -29,6 +32,7 @@ from generator.search.analysis import inflection_key, significant_words
 from generator.site import parts
 from generator.site.model import Site
 
+TOKEN_PREFIX = "zz"  # no word begins so; the page never looks up its start as typed
 LEAST_FACTOR = 0.05  # a token scoring less than this adds nothing a query could notice
 _LOOKED_UP = re.compile(r"[a-z]{2,30}")  # the words the search page looks up here
 
@@ -47,7 +51,7 @@ def term_tokens(taxonomy: Taxonomy) -> dict[str, TermTokens]:
     terms = taxonomy.situations + taxonomy.techniques
     width = max(2, len(str(len(terms) - 1)))
     return {
-        term.id: TermTokens(f"zzn{n:0{width}d}", f"zzd{n:0{width}d}")
+        term.id: TermTokens(f"{TOKEN_PREFIX}n{n:0{width}d}", f"{TOKEN_PREFIX}d{n:0{width}d}")
         for n, term in enumerate(terms)
     }
 

@@ -73,10 +73,14 @@
     return word.length > 3 && word.endsWith("e") ? word.slice(0, -1) : word;
   }
 
+  /* A term's made-up word in the records, or its start (generator/site/term_search.py):
+   * never looked up as typed, where Pagefind would find every tip by it. */
+  var TOKEN = /^zz[nd]?[0-9]*$/;
+
   function significant(words, stop) {
     var seen = {};
     return words.filter(function (w) {
-      var keep = w.length > 1 && !stop.has(w) && !seen[w];
+      var keep = w.length > 1 && !stop.has(w) && !seen[w] && !TOKEN.test(w);
       seen[w] = true;
       return keep;
     }).slice(0, MAX_WORDS);
