@@ -11,8 +11,9 @@ tokens of the terms it is in.
 A token weighs what the word weighed in the record: the same weight (names 3,
 description 1), and a factor for the difference in rarity (BM25's IDF, as Pagefind
 ranks): "customer", in nearly every tip, added little to a tip for naming its terms,
-while each term's token is rare. The page adds the best of a word's tokens to the
-word's own score: a record held each word once, however many of its terms had it.
+while each term's token is rare. The page takes the best of a word's tokens (a record
+held each word once, however many of its terms had it) and adds it to the word's own
+score as BM25 saturates a word's occurrences (searchWord in theme/assets/tipkb-search.js).
 Words are matched as Pagefind matches them, on their Snowball stems.
 """
 

@@ -182,6 +182,7 @@
   // --- searching -------------------------------------------------------------------
 
   var pagefind = null;
+  var SATURATION = 0.2; // see searchWord
 
   function loadPagefind() {
     if (!pagefind) {
@@ -207,9 +208,15 @@
     });
   }
 
-  /* One word's score for each page: its own, plus the best of its terms' tokens' (each
-   * by its factor). The best, not the sum: a record held each word of its terms once,
-   * and "customer" is in nearly every description (tuned as searchWords is). */
+  /* One word's score for each page, from its own and its terms' tokens' (each by its
+   * factor), as Pagefind scored the word when the record held the terms' words: the best
+   * token only, as a record held each word once, however many of its terms had it; and
+   * the larger of that and the word's own, plus SATURATION times the smaller, as BM25
+   * saturates a word's occurrences (with k1 = 1.2, adding a name's weight of 3 or a
+   * description's 1 to a word already in the text adds 0.1 to 0.4 of what it would
+   * alone). Chosen to rank as the records with the words did, not on the labelled
+   * queries: over 204 probe queries, 0.91 of the first three results and 0.94 of the
+   * first ten were those of the records with the words (0.90 and 0.91 adding both). */
   function searchWord(pf, word, filters) {
     return termsOf(inflectionKey(word)).then(function (terms) {
       var tokens = Object.keys(terms.tokens);
@@ -230,7 +237,8 @@
           });
         });
         Object.keys(pages).forEach(function (id) {
-          pages[id].score = pages[id].own + pages[id].terms;
+          var page = pages[id];
+          page.score = Math.max(page.own, page.terms) + SATURATION * Math.min(page.own, page.terms);
         });
         return pages;
       });
