@@ -53,6 +53,7 @@ from generator.layout import (
     INDEX,
     PAGEFIND_NEXT,
     RECORDS,
+    RELATED_CACHE,
     RENDERED,
     RENDERED_STATE,
     SEARCH_DATA,
@@ -67,7 +68,7 @@ from generator.search import evaluation as search_evaluation
 from generator.search.evaluation import MRR_AT, SearchEvaluation
 from generator.search.index import OPEN, IndexPlan, IndexWrite, plan_index, update_index
 from generator.search.query import SearchResults, check_filters, check_query, search
-from generator.search.related import related_tips
+from generator.search.related import kept_related_tips
 from generator.site import outdir
 from generator.site.kept import Kept, RenderStats
 from generator.site.mkdocs_engine import Settings, build_site, mkdocs_records
@@ -205,7 +206,9 @@ def build(
                 related = _stage(
                     stages,
                     "related",
-                    lambda: related_tips(shown, plan.signatures, k=RELATED),
+                    lambda: kept_related_tips(
+                        shown, plan.signatures, build_dir / CACHE / RELATED_CACHE, k=RELATED
+                    ),
                     lambda r: f"{sum(map(len, r.values()))} related-tip links",
                 )
                 site = Site(shown, content.taxonomy, related, today)

@@ -19,6 +19,7 @@ TAGS_CACHE = "tags.pickle"
 BODIES_CACHE = "bodies.pickle"  # tip bodies rendered and sanitized
 WORDS_CACHE = "words.pickle"  # each tip's words, which the site search corrects typos to
 SEARCHED_CACHE = "searched.pickle"  # each tip body's words in its search record
+RELATED_CACHE = "related.pickle"  # every tip's related tips, while no tip changes
 
 
 def content_cache(build_dir: Path = BUILD_DIR) -> Path:

@@ -32,6 +32,7 @@ from generator.content.tipfile import dump_tip
 from generator.errors import BuildError, ContentError, InputError, QueryError
 from generator.model import Phrase, Taxonomy, Term, Tip, slugify
 from generator.search import integrity
+from generator.search import related as related_module
 from generator.search.evaluation import (
     Scores,
     SearchEvaluation,
@@ -42,7 +43,7 @@ from generator.search.evaluation import (
 )
 from generator.search.index import CONTENTS, INDEX_NAME, OPEN, plan_index, update_index
 from generator.search.query import search
-from generator.search.related import Signatures, related_tips
+from generator.search.related import Signatures, kept_related_tips, related_tips
 from generator.search.snippets import MARK, plain_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -539,6 +540,24 @@ def test_related_tips_do_not_depend_on_input_order(tmp_path: Path) -> None:
     random.Random(7).shuffle(shuffled)
     assert related_tips(shuffled, words) == related_tips(tips, words)
     assert list(related_tips(shuffled, words)) == [t.slug for t in shuffled]
+
+
+def test_related_tips_are_kept_until_a_tips_tags_or_words_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tips = related_corpus()
+    words = signatures(tips, tmp_path / "index")
+    cache = tmp_path / "related.pickle"
+    assert kept_related_tips(tips, words, cache, k=3) == related_tips(tips, words, k=3)
+    made = []
+    monkeypatch.setattr(related_module, "related_tips", lambda *a, **kw: made.append(1) or {})
+    assert kept_related_tips(tips, words, cache, k=3)["tip-a"] == ("tip-b", "tip-c", "tip-d")
+    assert not made  # kept
+    retagged = [dataclasses.replace(tips[0], situations=("long-wait",)), *tips[1:]]
+    kept_related_tips(retagged, words, cache, k=3)
+    reworded = {**words, "tip-b": frozenset({"aardvark"})}
+    kept_related_tips(tips, reworded, cache, k=3)
+    assert len(made) == 2  # made again for each
 
 
 def signatures(tips: list[Tip], index_dir: Path) -> Signatures:

@@ -11,7 +11,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import chain
 from operator import itemgetter
+from pathlib import Path
 
+from generator.cache import Cache, digest
 from generator.model import Tip
 
 Signatures = dict[str, frozenset[str]]  # slug → a tip's heaviest words, for related tips
@@ -45,6 +47,21 @@ def related_tips(
         chosen += [j for j in near[i] if j not in chosen][: max(0, MIN_RELATED - len(chosen))]
         related[slug] = tuple(slugs[j] for j in chosen)
     return {t.slug: related[t.slug] for t in tips}
+
+
+def kept_related_tips(
+    tips: Sequence[Tip], signatures: Signatures, cache_file: Path | None, *, k: int = 5
+) -> dict[str, tuple[str, ...]]:
+    """related_tips, kept between builds (`cache_file`) while the tips, their tags and
+    their signatures stay the same: a build with nothing changed (the daily publication,
+    most days) spent 1.9 s on them at 10,000 tips."""
+    inputs = [(t.slug, t.tags, sorted(signatures.get(t.slug, ()))) for t in tips]
+    cache = Cache.open(cache_file)
+    related: dict[str, tuple[str, ...]] = cache.fetch(
+        ("related", str(k), digest(inputs)), lambda: related_tips(tips, signatures, k=k)
+    )
+    cache.save()
+    return related
 
 
 def _neighbours(words: list[frozenset[str]]) -> list[list[int]]:
