@@ -75,7 +75,9 @@ class Expansions:
 def expansions(site: Site, vocabulary: Mapping[str, int], in_tips: Mapping[str, int]) -> Expansions:
     """For each word of `vocabulary` (and of the terms), the tokens of the terms whose
     names or description hold a word of its stem, each with its factor.
-    `in_tips`: how many tips use each word in their own text."""
+    `vocabulary`: the words of the tips and of the whole taxonomy, which the page
+    corrects a typed word towards, so the words it may look up ("busy", in a term no tip
+    has, finds the tips of "business" by its stem); `in_tips`: how many tips use each."""
     by_stem: defaultdict[str, list[tuple[str, Term]]] = defaultdict(list)
     looked_up: set[str] = set(vocabulary)
     tokens = term_tokens(site.taxonomy)
